@@ -1,0 +1,72 @@
+"""Typed settings, read only from the environment (``ALERTBOT_*``) or a ``.env`` file.
+
+Secrets (SMTP password, bot token, webhook keys, API keys) come only from here, never from files in the
+repository or from the database.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every key has a default, so the demo runs with nothing configured."""
+
+    model_config = SettingsConfigDict(env_prefix="ALERTBOT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".alertbot"), description="Where the SQLite file and crawl state live.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/alertbot.sqlite. "
+        "Use postgresql+psycopg://user@host/db for multi-process deployments.",
+    )
+    outbox_dir: Path = Field(default=Path("outbox"), description="Where the file channel writes .eml files.")
+    language: Literal["zh", "en"] = Field(default="zh", description="Default language for messages.")
+    timezone: str = Field(default="Asia/Shanghai", description="Time zone for digests and schedules.")
+
+    smtp_host: str | None = Field(default=None, description="SMTP server; email is off until set.")
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "alertbot@localhost"
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_timeout: float = 30.0
+
+    telegram_token: SecretStr | None = Field(default=None, description="Bot token; Telegram is off until set.")
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL, for a self-hosted Bot API server or a stand-in in tests.",
+    )
+
+    wecom_webhook_key: SecretStr | None = Field(default=None, description="WeCom group robot key.")
+    wecom_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+    dingtalk_access_token: SecretStr | None = Field(default=None, description="DingTalk robot access token.")
+    dingtalk_secret: SecretStr | None = Field(default=None, description="DingTalk robot signing secret (SEC...).")
+    dingtalk_base_url: str = "https://oapi.dingtalk.com/robot/send"
+    feishu_webhook_token: SecretStr | None = Field(default=None, description="Feishu custom bot hook token.")
+    feishu_base_url: str = "https://open.feishu.cn/open-apis/bot/v2/hook"
+
+    uspto_api_key: SecretStr | None = Field(default=None, description="USPTO Open Data Portal key (x-api-key).")
+    epo_ops_key: SecretStr | None = Field(default=None, description="EPO OPS consumer key.")
+    epo_ops_secret: SecretStr | None = Field(default=None, description="EPO OPS consumer secret.")
+    kipris_api_key: SecretStr | None = Field(default=None, description="KIPRIS Plus service key.")
+
+    retro_match_days: int = Field(default=90, description="How far back a new watch entry is matched.")
+    delivery_max_attempts: int = Field(default=8, description="Attempts before a delivery is marked failed.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'alertbot.sqlite').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process, read once."""
+    return Settings()
