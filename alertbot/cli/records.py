@@ -1,14 +1,72 @@
-"""``alertbot records``: being built in issue 2."""
+"""``alertbot records``: export stored records as JSON lines."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
 import typer
+from sqlmodel import col, select
 
-from alertbot.cli._common import not_landed
+from alertbot import db as database
+from alertbot.cli._common import err_console
+from alertbot.models import Record
+from alertbot.settings import get_settings
 
-app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
+app = typer.Typer(no_args_is_help=True)
 
 
-@app.callback()
-def _placeholder() -> None:
-    not_landed("records", "issue 2 (foundation)")
+def record_json(record: Record) -> dict[str, Any]:
+    """A stored record in the records format of ``bench/README.md`` plus the source's own fields."""
+    return {
+        "id": f"{record.source_key}:{record.native_id}",
+        "kind": record.kind,
+        "source": record.source_key,
+        "text": record.text,
+        "applicant": record.applicant,
+        "applicant_country": record.applicant_country,
+        "classes": list(record.classes),
+        "booth": record.booth,
+        "hall": record.hall,
+        "native_id": record.native_id,
+        "office": record.office,
+        "status": record.status,
+        "event": record.event,
+        "filing_date": record.filing_date.isoformat() if record.filing_date else None,
+        "publication_date": record.publication_date.isoformat() if record.publication_date else None,
+        "opposition_end": record.opposition_end.isoformat() if record.opposition_end else None,
+        "url": record.url,
+        "deleted": record.deleted,
+        "raw": record.raw,
+    }
+
+
+@app.command("export")
+def export(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: stdout)."),
+    source: str | None = typer.Option(None, "--source", "-s", help="Only this source key, e.g. uspto-tm."),
+    since: dt.datetime | None = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"], help="Only records seen on or after this date."
+    ),
+) -> None:
+    """Write stored records as JSON lines (the matching records format plus each source's own fields)."""
+    factory = database.session_factory(get_settings())
+    query = select(Record).order_by(col(Record.id))
+    if source:
+        query = query.where(Record.source_key == source)
+    if since:
+        query = query.where(col(Record.last_seen_at) >= since.replace(tzinfo=dt.UTC))
+    handle: TextIO = out.open("w", encoding="utf-8") if out else sys.stdout
+    count = 0
+    try:
+        with factory() as session:
+            for record in session.exec(query.execution_options(yield_per=1000)):
+                handle.write(json.dumps(record_json(record), ensure_ascii=False) + "\n")
+                count += 1
+    finally:
+        if out:
+            handle.close()
+    err_console.print(f"exported {count} records" + (f" to {out}" if out else ""))

@@ -1,14 +1,114 @@
-"""``alertbot watchlist``: being built in issue 2."""
+"""``alertbot watchlist``: import, export and validate the enterprise watchlist (CSV or XLSX)."""
 
 from __future__ import annotations
 
+import getpass
+from pathlib import Path
+
 import typer
+from rich.table import Table
 
-from alertbot.cli._common import not_landed
+from alertbot import db as database
+from alertbot.cli._common import console, err_console
+from alertbot.settings import get_settings
+from alertbot.watchlist import (
+    WatchlistError,
+    WatchlistRow,
+    apply_watchlist,
+    load_enterprises,
+    read_watchlist,
+    write_watchlist,
+)
 
-app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
+app = typer.Typer(no_args_is_help=True)
 
 
-@app.callback()
-def _placeholder() -> None:
-    not_landed("watchlist", "issue 2 (foundation)")
+def _read_or_exit(path: Path) -> list[WatchlistRow]:
+    try:
+        return read_watchlist(path)
+    except WatchlistError as exc:
+        err_console.print(f"[red]{exc.path}: {len(exc.problems)} problem(s); nothing was imported[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  {problem}")
+        raise typer.Exit(code=1) from exc
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(
+        ..., help="Watchlist CSV (UTF-8) or XLSX in the directory format.", exists=False
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate and show what would change; write nothing."
+    ),
+    retro: bool = typer.Option(
+        True,
+        "--retro/--no-retro",
+        help="Match stored records of the last ALERTBOT_RETRO_MATCH_DAYS against new or changed entries.",
+    ),
+    actor: str = typer.Option("", help="Who is importing, for the audit log (default: the OS user)."),
+) -> None:
+    """Import a watchlist: add new entries, update changed ones in place (audit-logged).
+
+    Any bad row aborts the whole import; the error names the row and field. Re-importing the same file
+    changes nothing.
+    """
+    rows = _read_or_exit(file)
+    settings = get_settings()
+    url = settings.resolved_database_url()
+    database.upgrade(url)
+    factory = database.session_factory(settings)
+    with database.transaction(factory) as session:
+        result = apply_watchlist(session, rows, actor=actor or f"cli:{getpass.getuser()}", dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    verb = "would add" if dry_run else "added"
+    console.print(
+        f"{file}: {len(rows)} rows; {verb} {len(result.added)}, "
+        f"{'would update' if dry_run else 'updated'} {len(result.updated)}, unchanged {len(result.unchanged)}"
+    )
+    for entry_id in result.updated:
+        console.print(f"  updated: {entry_id}")
+    if not dry_run and retro and result.changed_ids:
+        from alertbot.ingest import retro_match
+
+        found = retro_match(result.changed_ids, settings)
+        total = sum(len(v) for v in found.values())
+        console.print(
+            f"initial search over the last {settings.retro_match_days} days: {total} alert(s)"
+            + (f" for {', '.join(sorted(found))}" if found else "")
+        )
+
+
+@app.command("export")
+def export(file: Path = typer.Argument(..., help="Output .csv or .xlsx.")) -> None:
+    """Export the active watchlist in the import format (a round trip is lossless)."""
+    factory = database.session_factory(get_settings())
+    with factory() as session:
+        rows = [WatchlistRow.from_enterprise(e) for e in load_enterprises(session)]
+    write_watchlist(rows, file)
+    console.print(f"wrote {len(rows)} entries to {file}")
+
+
+@app.command("validate")
+def validate(file: Path = typer.Argument(..., help="Watchlist CSV or XLSX.")) -> None:
+    """Check a watchlist file without touching the database."""
+    rows = _read_or_exit(file)
+    console.print(f"{file}: {len(rows)} valid rows")
+
+
+@app.command("list")
+def list_() -> None:
+    """Show the watchlist."""
+    factory = database.session_factory(get_settings())
+    table = Table("id", "名称 name", "marks", "classes", "affiliates")
+    with factory() as session:
+        for e in load_enterprises(session):
+            table.add_row(
+                e.id,
+                f"{e.name_zh}\n{e.name_en}",
+                " | ".join(e.marks),
+                ",".join(map(str, e.classes)),
+                str(len(e.affiliates)),
+            )
+    console.print(table)
