@@ -250,6 +250,8 @@ def apply_hits(
 
     for record, hits in pairs:
         applicant_key = text_key(record.applicant)
+        record_id = record.id
+        assert record_id is not None, "records are flushed before matching"
         for hit in hits:
             if hit.watch_id not in enterprise_ids:
                 continue
@@ -261,7 +263,7 @@ def apply_hits(
                 continue
             match = session.exec(
                 select(Match).where(Match.record_id == record.id, Match.enterprise_id == hit.watch_id)
-            ).first() or Match(record_id=record.id, enterprise_id=hit.watch_id)
+            ).first() or Match(record_id=record_id, enterprise_id=hit.watch_id, risk=risk)
             match.risk, match.score, match.mark, match.variant = risk, float(hit.score), hit.mark, hit.variant
             match.reasons, match.class_overlap, match.matched_at = (
                 list(reasons),
@@ -275,7 +277,7 @@ def apply_hits(
             ).first()
             if alert is None:
                 alert = Alert(
-                    record_id=record.id,  # type: ignore[arg-type]
+                    record_id=record_id,
                     enterprise_id=hit.watch_id,
                     match_id=match.id,
                     risk=risk,

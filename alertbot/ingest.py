@@ -158,7 +158,9 @@ class Ingestor:
                 session.add(record)
                 continue
             if record is None:
-                record = Record(source_key=item.source, native_id=item.native_id, first_seen_at=now)
+                record = Record(
+                    source_key=item.source, native_id=item.native_id, kind=item.kind, first_seen_at=now
+                )
                 self.counts["new"] += 1
             else:
                 self.counts["updated"] += 1

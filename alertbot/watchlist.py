@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alertbot.models import AuditLog, Enterprise, utcnow
 
@@ -317,7 +317,7 @@ def write_watchlist(rows: Sequence[WatchlistRow], path: Path | str) -> None:
 
 def load_enterprises(session: Session, *, active_only: bool = True) -> list[Enterprise]:
     """Watchlist entries in id order."""
-    query = select(Enterprise).order_by(Enterprise.id)  # type: ignore[arg-type]
+    query = select(Enterprise).order_by(col(Enterprise.id))
     if active_only:
         query = query.where(Enterprise.active == True)  # noqa: E712
     return list(session.exec(query).all())
