@@ -15,7 +15,9 @@ from alertbot.settings import Settings, get_settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-POSTGRES_ADMIN_URL = os.environ.get("ALERTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ALERTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture

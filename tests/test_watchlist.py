@@ -82,7 +82,9 @@ def test_reimport_is_a_noop_and_changes_are_audited(settings, tmp_path: Path) ->
 
     changed = tmp_path / "changed.csv"
     changed.write_text(
-        (FIXTURES / "good.csv").read_text(encoding="utf-8").replace("新松|SIASUN,7|9|12|42", "新松|SIASUN|SIASUN ROBOT,7|9"),
+        (FIXTURES / "good.csv")
+        .read_text(encoding="utf-8")
+        .replace("新松|SIASUN,7|9|12|42", "新松|SIASUN|SIASUN ROBOT,7|9"),
         encoding="utf-8",
     )
     dry = _import(changed, "--dry-run")

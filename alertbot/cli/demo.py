@@ -1,10 +1,165 @@
-"""``alertbot demo``: being built in issue 2."""
+"""``alertbot demo``: the main job end to end on embedded defaults.
+
+It imports the bundled sample watchlist into a fresh SQLite database, runs the real spiders over the bundled
+sample sources (local files read through Scrapy), matches and stores the alerts, prints them, and delivers
+them through the ``file`` channel, which writes the e-mails it would send as ``.eml`` files to ``./outbox``.
+"""
 
 from __future__ import annotations
 
-from alertbot.cli._common import not_landed
+import asyncio
+import os
+import shutil
+from importlib.resources import files
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlmodel import col, select
+
+from alertbot import db as database
+from alertbot.cli._common import console, err_console
+from alertbot.models import Alert, Enterprise, Record, Role, Subscriber
+from alertbot.settings import Settings, get_settings
+from alertbot.watchlist import apply_watchlist, read_watchlist
+
+RISK_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+RISK_ZH = {"high": "高", "medium": "中", "low": "低"}
+DEMO_STAFF_ADDRESS = "staff@centre.example.cn"
 
 
-def demo() -> None:
-    """Not built yet."""
-    not_landed("demo", "issue 2 (foundation)")
+def sample_watchlist() -> Path:
+    """The bundled sample directory of Liaoning export enterprises."""
+    return Path(str(files("watchlists") / "liaoning-export-enterprises.csv"))
+
+
+def _fresh_settings(data_dir: Path, outbox: Path) -> Settings:
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    if outbox.exists():
+        shutil.rmtree(outbox)
+    data_dir.mkdir(parents=True)
+    outbox.mkdir(parents=True)
+    # Spiders run as subprocesses: they read the database location from the environment.
+    os.environ["ALERTBOT_DATA_DIR"] = str(data_dir.resolve())
+    os.environ["ALERTBOT_DATABASE_URL"] = f"sqlite:///{(data_dir / 'alertbot.sqlite').resolve()}"
+    os.environ["ALERTBOT_OUTBOX_DIR"] = str(outbox.resolve())
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def _seed(settings: Settings) -> int:
+    rows = read_watchlist(sample_watchlist())
+    factory = database.session_factory(settings)
+    with database.transaction(factory) as session:
+        apply_watchlist(session, rows, actor="demo")
+        session.add(
+            Subscriber(
+                name="知识产权纠纷应对指导中心沈阳分中心 (demo staff)",
+                role=Role.STAFF.value,
+                channels={"file": DEMO_STAFF_ADDRESS},
+            )
+        )
+        session.flush()
+        for row in rows:
+            if row.contact:
+                session.add(
+                    Subscriber(
+                        name=row.name_zh or row.name_en,
+                        role=Role.ENTERPRISE.value,
+                        enterprise_id=row.id,
+                        min_risk="medium",
+                        channels={"file": row.contact[0]},
+                    )
+                )
+    return len(rows)
+
+
+def _crawl_samples() -> list[tuple[str, int]]:
+    from alertbot.crawling import run_spider, sample_sources
+
+    results = []
+    sources = sample_sources()
+    for name, url in sources:
+        with console.status(f"crawling {name} ← {url}"):
+            result = run_spider(name, file=url)
+        results.append((name, result.returncode))
+        mark = "[green]ok[/green]" if result.returncode == 0 else f"[red]exit {result.returncode}[/red]"
+        console.print(f"  {name:<20} {mark}")
+    return results
+
+
+def _alerts_table(settings: Settings) -> tuple[Table, int]:
+    table = Table(
+        "risk 风险",
+        "enterprise 企业",
+        "matched 命中",
+        "record 记录",
+        "applicant 申请人",
+        "source 来源",
+        "deadline 异议截止",
+        title="alerts 预警",
+    )
+    factory = database.session_factory(settings)
+    count = 0
+    with factory() as session:
+        rows = session.exec(
+            select(Alert, Record, Enterprise)
+            .join(Record, col(Record.id) == col(Alert.record_id))
+            .join(Enterprise, col(Enterprise.id) == col(Alert.enterprise_id))
+            .order_by(col(Alert.risk).desc(), col(Alert.id))
+        ).all()
+        order = {"high": 0, "medium": 1, "low": 2}
+        for alert, record, enterprise in sorted(rows, key=lambda r: (order.get(r[0].risk, 3), r[0].id or 0)):
+            count += 1
+            table.add_row(
+                f"[{RISK_STYLE.get(alert.risk, '')}]{RISK_ZH.get(alert.risk, '')} {alert.risk}[/]",
+                f"{enterprise.name_zh}\n{enterprise.id}",
+                f"{alert.mark} ({alert.variant})",
+                record.text or "",
+                f"{record.applicant or '-'}"
+                + (f" [{record.applicant_country}]" if record.applicant_country else ""),
+                f"{record.source_key} {record.native_id}",
+                alert.opposition_deadline.isoformat() if alert.opposition_deadline else "-",
+            )
+    return table, count
+
+
+def _deliver(settings: Settings) -> int:
+    from alertbot.outbox import dispatch_once
+
+    sent = 0
+    while True:
+        stats = asyncio.run(dispatch_once(settings))
+        sent += stats.sent
+        if stats.claimed == 0:
+            return sent
+
+
+def demo(
+    data_dir: Path = typer.Option(
+        Path(".alertbot-demo"), help="Folder for the demo's SQLite database (recreated)."
+    ),
+    outbox: Path = typer.Option(
+        Path("outbox"), help="Folder the e-mails are written to as .eml (recreated)."
+    ),
+) -> None:
+    """Run the whole pipeline on bundled samples: watchlist → spiders → matching → alerts → outbox."""
+    settings = _fresh_settings(data_dir, outbox)
+    database.upgrade(settings.resolved_database_url())
+    entries = _seed(settings)
+    console.print(f"[bold]1.[/bold] watchlist: {entries} enterprises imported from {sample_watchlist().name}")
+    console.print("[bold]2.[/bold] crawling the bundled sample sources with the real spiders:")
+    crawled = _crawl_samples()
+    table, count = _alerts_table(settings)
+    console.print(f"[bold]3.[/bold] matching: {count} alerts")
+    console.print(table)
+    sent = _deliver(settings)
+    emails = sorted(outbox.glob("*.eml"))
+    console.print(
+        f"[bold]4.[/bold] outbox: {sent} deliveries sent, {len(emails)} e-mails written to {outbox}/"
+    )
+    failed = [name for name, code in crawled if code != 0]
+    if failed:
+        err_console.print(f"[red]spiders that failed: {', '.join(failed)}[/red] (see `alertbot status`)")
+        raise typer.Exit(code=1)
