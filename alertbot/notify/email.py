@@ -1,0 +1,165 @@
+"""Email over SMTP (aiosmtplib): multipart text + HTML, RFC 2047 subjects, attachments for digests.
+
+The MIME builder :func:`build_email` is shared with the file channel, so the ``.eml`` files the demo writes
+are exactly what would have been mailed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import aiosmtplib
+
+from alertbot.notify.base import Channel, Message, PermanentDeliveryError, TransientDeliveryError
+
+if TYPE_CHECKING:
+    from alertbot.settings import Settings
+
+# 7-bit transfer encodings (base64 / quoted-printable) keep Chinese bodies intact through relays without
+# 8BITMIME; headers get RFC 2047 encoded words.
+MAIL_POLICY = SMTP.clone(cte_type="7bit")
+# SMTP reply codes that mean the mailbox itself does not exist (RFC 5321 §4.2.3).
+DEAD_MAILBOX_CODES = frozenset({550, 551, 553})
+
+
+def message_fingerprint(message: Message, target: str) -> str:
+    """A stable hash of what is sent to whom: the same message to the same target always hashes the same."""
+    digest = hashlib.sha256()
+    for part in (target, message.subject, message.text, ",".join(map(str, message.alert_ids))):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    for attachment in message.attachments:
+        digest.update(attachment.filename.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def stable_message_id(message: Message, recipient: str, sender: str) -> str:
+    """A Message-ID derived from the content, so a retried send carries the same id and clients dedupe it."""
+    domain = sender.rpartition("@")[2] or "alertbot.invalid"
+    ids = "-".join(map(str, message.alert_ids)) or "notice"
+    return f"<alertbot.{ids}.{message_fingerprint(message, recipient)[:24]}@{domain}>"
+
+
+def build_email(
+    message: Message, *, sender: str, recipient: str, date: datetime | None = None
+) -> EmailMessage:
+    """The MIME message: ``multipart/mixed[alternative[text, html], attachments...]`` (no mixed if none)."""
+    mime = EmailMessage(policy=MAIL_POLICY)
+    mime["Subject"] = message.subject
+    mime["From"] = sender
+    mime["To"] = recipient
+    mime["Date"] = format_datetime(date or datetime.now(tz=UTC))
+    mime["Message-ID"] = stable_message_id(message, recipient, sender)
+    mime["Content-Language"] = "zh-CN" if message.lang == "zh" else message.lang
+    if message.alert_ids:
+        mime["X-Alertbot-Alert-Ids"] = ",".join(map(str, message.alert_ids))
+    mime.set_content(message.text, charset="utf-8")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        mime.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
+    return mime
+
+
+def _check_address(target: str) -> str:
+    address = target.strip()
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError) as error:
+        raise PermanentDeliveryError(f"not an email address: {target!r} ({error})") from error
+    if not parsed.username or not parsed.domain:
+        raise PermanentDeliveryError(f"not an email address: {target!r}")
+    return address
+
+
+class EmailChannel(Channel):
+    """Email over SMTP with STARTTLS, implicit TLS (SSL) or no TLS, and login when a user is set."""
+
+    name: ClassVar[str] = "email"
+    description: ClassVar[str] = "SMTP email (ALERTBOT_SMTP_HOST ...); target = email address"
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int = 587,
+        sender: str = "alertbot@localhost",
+        username: str | None = None,
+        password: str | None = None,
+        tls: Literal["starttls", "ssl", "none"] = "starttls",
+        timeout: float = 30.0,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """``tls_context`` lets a deployment (or a test) trust a private CA; the default verifies certificates."""
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.username = username
+        self.password = password
+        self.tls = tls
+        self.timeout = timeout
+        self.tls_context = tls_context
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailChannel | None:
+        """Off until ``ALERTBOT_SMTP_HOST`` is set."""
+        if not settings.smtp_host:
+            return None
+        return cls(
+            settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            username=settings.smtp_user or None,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            tls=settings.smtp_tls,
+            timeout=settings.smtp_timeout,
+        )
+
+    async def send(self, target: str, message: Message) -> str:
+        """Mail ``message`` to the address ``target``; return its Message-ID."""
+        recipient = _check_address(target)
+        mime = build_email(message, sender=self.sender, recipient=recipient)
+        try:
+            await aiosmtplib.send(
+                mime,
+                sender=self.sender,
+                recipients=[recipient],
+                hostname=self.host,
+                port=self.port,
+                username=self.username if self.username else None,
+                password=self.password if self.username else None,
+                use_tls=self.tls == "ssl",
+                start_tls=self.tls == "starttls",
+                timeout=self.timeout,
+                tls_context=self.tls_context,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            refusal = error.recipients[0]
+            raise self._refused(refusal.code, refusal.message, recipient, mailbox=True) from error
+        except aiosmtplib.SMTPResponseException as error:
+            raise self._refused(error.code, error.message, recipient, mailbox=False) from error
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # Connection refused, server gone, timeouts, TLS handshake failures: the server may be back later.
+            raise TransientDeliveryError(
+                f"SMTP server {self.host}:{self.port} unavailable: {error}"
+            ) from error
+        return str(mime["Message-ID"])
+
+    def _refused(self, code: int, reply: str, recipient: str, *, mailbox: bool) -> Exception:
+        """4xx is temporary; 5xx is final, and a 5xx on the recipient itself says the mailbox is dead."""
+        text = f"SMTP server {self.host}:{self.port} refused mail to {recipient}: {code} {reply}"
+        if 400 <= code < 500:
+            return TransientDeliveryError(text)
+        return PermanentDeliveryError(text, deactivate_target=mailbox and code in DEAD_MAILBOX_CODES)

@@ -1,0 +1,126 @@
+"""Sliding-window rate limits for chat platforms, with the per-chat limit PTB's AIORateLimiter lacks.
+
+python-telegram-bot's ``AIORateLimiter`` throttles only the overall rate and groups, and does no retries by
+default (notes/libraries.md §3). :class:`TelegramRateLimiter` enforces all three Telegram limits at once
+(30 messages/s overall, 1 message/s per chat, 20 messages/min per group) and honours a flood-control pause
+after a 429. Group robots (WeCom, DingTalk, Feishu) use one :class:`SlidingWindow` of 20 messages/min each.
+
+Limits hold within one process: two dispatcher processes sharing a bot token each get the full budget, so run
+one Telegram sender per token or lower the limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+
+
+class RateLimitWait(Exception):
+    """Raised instead of waiting when the wait would exceed the caller's ``max_wait``."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"rate limit: the next send is allowed in {wait:.1f} s")
+        self.wait = wait
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any ``period`` seconds, per key.
+
+    ``margin`` widens the window a little, so that network jitter between our clock and the provider's never
+    makes two sends look closer together than the limit allows.
+    """
+
+    def __init__(self, limit: int, period: float, *, margin: float = 0.0) -> None:
+        if limit < 1 or period <= 0:
+            raise ValueError(f"a rate limit needs limit >= 1 and period > 0, got {limit} per {period} s")
+        self.limit = limit
+        self.period = period + margin
+        self._events: dict[Hashable, deque[float]] = {}
+
+    def wait_time(self, key: Hashable, now: float) -> float:
+        """Seconds until one more event for ``key`` fits in the window (0 when it fits now)."""
+        events = self._events.get(key)
+        if events is None:
+            return 0.0
+        while events and now - events[0] >= self.period:
+            events.popleft()
+        if not events:
+            del self._events[key]
+            return 0.0
+        if len(events) < self.limit:
+            return 0.0
+        return events[0] + self.period - now
+
+    def record(self, key: Hashable, now: float) -> None:
+        """Count one event for ``key`` at ``now``."""
+        self._events.setdefault(key, deque()).append(now)
+
+
+class RateLimiter:
+    """Waits until every given window has room, then counts the send in all of them at once."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for ``seconds`` (the provider asked us to back off)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def acquire(
+        self, checks: Sequence[tuple[SlidingWindow, Hashable]], *, max_wait: float | None = None
+    ) -> float:
+        """Wait for room in every ``(window, key)`` pair and count the send; return the seconds waited.
+
+        Raises :class:`RateLimitWait` without counting anything if the wait would exceed ``max_wait``.
+        """
+        started = self._clock()
+        while True:
+            now = self._clock()
+            wait = max([self._paused_until - now, *(window.wait_time(key, now) for window, key in checks)])
+            if wait <= 0:
+                for window, key in checks:
+                    window.record(key, now)
+                return now - started
+            if max_wait is not None and now - started + wait > max_wait:
+                raise RateLimitWait(wait)
+            await asyncio.sleep(wait)
+
+
+class TelegramRateLimiter:
+    """Telegram's flood limits: overall, per chat, and per group (negative chat ids and @channels)."""
+
+    def __init__(
+        self,
+        *,
+        overall_per_second: int = 30,
+        per_chat_interval: float = 1.0,
+        group_per_minute: int = 20,
+        margin: float = 0.02,
+        time_scale: float = 1.0,
+    ) -> None:
+        """``time_scale`` shrinks every period (tests use 0.1 to run ten times faster)."""
+        self.overall = SlidingWindow(overall_per_second, 1.0 * time_scale, margin=margin * time_scale)
+        self.per_chat = SlidingWindow(1, per_chat_interval * time_scale, margin=margin * time_scale)
+        self.per_group = SlidingWindow(group_per_minute, 60.0 * time_scale, margin=margin * time_scale)
+        self._limiter = RateLimiter()
+
+    @staticmethod
+    def is_group(chat_id: int | str) -> bool:
+        """Groups, supergroups and channels have negative ids; channels may also be addressed as @name."""
+        text = str(chat_id)
+        return text.startswith(("-", "@"))
+
+    def pause(self, seconds: float) -> None:
+        """Stop all sends for ``seconds`` after Telegram answered 429 (as AIORateLimiter does)."""
+        self._limiter.pause(seconds)
+
+    async def acquire(self, chat_id: int | str, *, max_wait: float | None = None) -> float:
+        """Wait until a message to ``chat_id`` keeps within every limit; return the seconds waited."""
+        key = str(chat_id)
+        checks: list[tuple[SlidingWindow, Hashable]] = [(self.overall, "*"), (self.per_chat, key)]
+        if self.is_group(chat_id):
+            checks.append((self.per_group, key))
+        return await self._limiter.acquire(checks, max_wait=max_wait)
