@@ -1,0 +1,63 @@
+"""Small field helpers shared by the gazette parsers (text, dates, classes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from lxml import etree
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+class FieldError(ValueError):
+    """A field value that cannot be read (bad date, bad class); the record is quarantined."""
+
+
+def clean(value: str | None) -> str | None:
+    """Strip and collapse whitespace (including U+2002 and NBSP); empty becomes None."""
+    if value is None:
+        return None
+    collapsed = _WHITESPACE.sub(" ", value).strip()
+    return collapsed or None
+
+
+def text_at(element: etree._Element, path: str) -> str | None:
+    """Cleaned text of the first element at ``path`` (lxml ElementPath, ``{*}`` wildcards allowed)."""
+    return clean(element.findtext(path))
+
+
+def texts_at(element: etree._Element, path: str) -> list[str]:
+    """Cleaned, non-empty texts of every element at ``path``."""
+    return [value for node in element.iterfind(path) if (value := clean(node.text))]
+
+
+def compact_date(value: str | None, field: str) -> dt.date | None:
+    """``YYYYMMDD`` (USPTO, EPO, KIPRIS) to a date; ``00000000``/empty to None."""
+    if not value or value.strip("0") == "":
+        return None
+    try:
+        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except (ValueError, IndexError) as error:
+        raise FieldError(f"{field}: {value!r} is not a YYYYMMDD date") from error
+
+
+def iso_date(value: str | None, field: str) -> dt.date | None:
+    """``YYYY-MM-DD`` (ST.66) to a date; a time part is ignored."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError as error:
+        raise FieldError(f"{field}: {value!r} is not an ISO date") from error
+
+
+def nice_classes(values: list[str], field: str) -> list[int]:
+    """Nice class numbers from ``"009"``/``"9"`` strings; 0 (not yet classified) is dropped later."""
+    classes: list[int] = []
+    for value in values:
+        for part in value.split():
+            if not part.isdigit() or not 0 <= int(part) <= 45:
+                raise FieldError(f"{field}: {part!r} is not a Nice class (1-45)")
+            classes.append(int(part))
+    return classes

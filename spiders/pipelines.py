@@ -1,0 +1,151 @@
+"""The item pipeline over :class:`alertbot.ingest.Ingestor`, and the run-summary extension.
+
+The pipeline opens one ingestor (one ``CrawlRun``) per source key the spider yields – normally one; the
+ST.66 spider can see several offices in one feed – loads the spider's incremental memory from its main
+source at open, and saves it, with the run's counts and errors, at close.
+
+Set ``ALERTBOT_STORE=False`` (``-s ALERTBOT_STORE=0``) to crawl without a database, e.g. with a feed export.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from spiders.items import QuarantineItem, RecordIn
+
+log = logging.getLogger(__name__)
+
+
+def run_stats(spider: Spider, crawler: Crawler) -> dict[str, Any]:
+    """The counts worth keeping on a CrawlRun: our own counters plus Scrapy's download/retry stats."""
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    kept = {
+        key.removeprefix("alertbot/"): value
+        for key, value in stats.items()
+        if key.startswith(("alertbot/", "retry/", "downloader/response_status_count/", "downloader/exception_type"))
+        or key in {"downloader/request_count", "downloader/response_bytes", "item_scraped_count"}
+    }
+    return {key: value for key, value in kept.items() if isinstance(value, int | float | str)}
+
+
+def run_status(spider: Spider, crawler: Crawler) -> str:
+    """``ok`` without errors, ``partial`` when errors happened but records came through, else ``error``."""
+    errors = getattr(spider, "run_errors", [])
+    if not errors:
+        return "ok"
+    records = crawler.stats.get_value("alertbot/records", 0) if crawler.stats else 0
+    return "partial" if records else "error"
+
+
+class IngestPipeline:
+    """Stores records and quarantined records through the ingest seam; saves the source's memory."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.enabled = crawler.settings.getbool("ALERTBOT_STORE", True)
+        self.ingestors: dict[str, Any] = {}
+        self.main_source = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
+        """Scrapy's constructor hook."""
+        return cls(crawler)
+
+    def _ingestor(self, source_key: str, spider: Spider) -> Any:
+        if source_key not in self.ingestors:
+            from alertbot.ingest import Ingestor
+
+            self.ingestors[source_key] = Ingestor.open(source_key, spider.name)
+        return self.ingestors[source_key]
+
+    def open_spider(self) -> None:
+        """Open the main source's run and hand its incremental memory to the spider.
+
+        When storage cannot be opened the spider is told to fetch nothing (``storage_error``), and the
+        reason is recorded as the run's error: downloading files that cannot be stored is wasted work.
+        """
+        spider = self.crawler.spider
+        if not self.enabled or spider is None:
+            return
+        self.main_source = getattr(spider, "source_key", "") or spider.name
+        try:
+            state = self._ingestor(self.main_source, spider).source_state()
+        except Exception as error:
+            log.exception("storage unavailable")
+            self.enabled = False
+            spider.storage_error = f"storage unavailable: {error!r}"  # type: ignore[attr-defined]
+            spider.run_errors.append(spider.storage_error)  # type: ignore[attr-defined]
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("alertbot/errors")
+            return
+        spider.source_state = dict(state)  # type: ignore[attr-defined]
+
+    def process_item(self, item: Any) -> Any:
+        """Upsert a record, or store a quarantined one; anything else passes through."""
+        spider = self.crawler.spider
+        if not self.enabled or spider is None:
+            return item
+        if isinstance(item, RecordIn):
+            self._ingestor(item.source, spider).add(item)
+        elif isinstance(item, QuarantineItem):
+            self._ingestor(item.source, spider).quarantine(item.reason, item.snippet, item.native_id)
+        return item
+
+    def close_spider(self) -> None:
+        """Save the incremental memory and finalise every crawl run with counts and errors."""
+        spider = self.crawler.spider
+        if not self.enabled or spider is None:
+            return
+        errors: list[str] = list(getattr(spider, "run_errors", []))
+        stats = run_stats(spider, self.crawler)
+        error = "; ".join(errors)[:4000] or None
+        # Ingestor.close counts the error message itself as one error; the others go in "errors".
+        stats["errors"] = max(len(errors) - 1, 0)
+        status = run_status(spider, self.crawler)
+        main = self.ingestors.get(self.main_source)
+        if main is not None:
+            main.update_source_state(getattr(spider, "source_state", {}))
+        run_ids = []
+        for source_key, ingestor in self.ingestors.items():
+            run = ingestor.close(status, stats, error)
+            run_ids.append(run.id)
+            log.info("crawl run %s for %s: %s, %s", run.id, source_key, status, ingestor.counts)
+        spider.crawl_run_ids = run_ids  # type: ignore[attr-defined]
+        spider.ingest_counts = {k: dict(i.counts) for k, i in self.ingestors.items()}  # type: ignore[attr-defined]
+
+
+class RunSummary:
+    """Writes the run's outcome as JSON to ``ALERTBOT_RUN_SUMMARY`` (read by ``alertbot.crawling``)."""
+
+    def __init__(self, crawler: Crawler, path: str | None) -> None:
+        self.crawler = crawler
+        self.path = Path(path) if path else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunSummary:
+        """Connect to ``spider_closed`` when a summary path is set."""
+        extension = cls(crawler, crawler.settings.get("ALERTBOT_RUN_SUMMARY"))
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Write the summary file."""
+        if self.path is None:
+            return
+        summary = {
+            "spider": spider.name,
+            "finish_reason": reason,
+            "status": run_status(spider, self.crawler),
+            "errors": list(getattr(spider, "run_errors", [])),
+            "stats": run_stats(spider, self.crawler),
+            "crawl_run_ids": getattr(spider, "crawl_run_ids", []),
+            "ingest": getattr(spider, "ingest_counts", {}),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
