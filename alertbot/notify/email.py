@@ -57,7 +57,6 @@ def build_email(
     mime["To"] = recipient
     mime["Date"] = format_datetime(date or datetime.now(tz=UTC))
     mime["Message-ID"] = stable_message_id(message, recipient, sender)
-    mime["Content-Language"] = "zh-CN" if message.lang == "zh" else message.lang
     if message.alert_ids:
         mime["X-Alertbot-Alert-Ids"] = ",".join(map(str, message.alert_ids))
     mime.set_content(message.text, charset="utf-8")
@@ -70,6 +69,8 @@ def build_email(
             subtype=subtype or "octet-stream",
             filename=attachment.filename,
         )
+    # Set last: set_content() and add_attachment() move or drop Content-* headers already present.
+    mime["Content-Language"] = "zh-CN" if message.lang == "zh" else message.lang
     return mime
 
 
