@@ -77,7 +77,7 @@ def translate(key: str, lang: str, **values: object) -> str:
 
 
 def _reason_table() -> Mapping[str, tuple[str, str]]:
-    # alertbot.matching owns the reason codes; its table (code -> (zh, en)) wins over our defaults when present.
+    # alertbot.matching owns the reason codes and their wording: code -> (zh, en).
     try:
         table = getattr(import_module("alertbot.matching"), "REASON_CODES", None)
     except ImportError:
@@ -86,19 +86,13 @@ def _reason_table() -> Mapping[str, tuple[str, str]]:
 
 
 def describe_reason(code: str, lang: str) -> str:
-    """A human wording for a matching reason code; unknown codes are shown as they are."""
+    """The wording of a matching reason code from ``alertbot.matching.REASON_CODES``; unknown codes as-is."""
+    check_language(lang)
     known = _reason_table().get(code)
-    if known is not None:
-        zh_text, en_text = known
-        return zh_text if lang == "zh" else en_text
-    wording = _strings()[check_language(lang)].get(f"reason.{code}")
-    if wording is not None:
-        return wording
-    prefix, _, detail = code.partition(":")
-    prefix_wording = _strings()[lang].get(f"reason.{prefix}")
-    if prefix_wording is not None and detail:
-        return f"{prefix_wording} ({detail})"
-    return code
+    if known is None:
+        return code
+    zh_text, en_text = known
+    return zh_text if lang == "zh" else en_text
 
 
 def _days_left_text(days_left: int, lang: str) -> str:
