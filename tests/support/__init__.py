@@ -1,0 +1,1 @@
+"""Test helpers shared by the delivery, lifecycle and bot tests: loopback servers and database seeding."""
