@@ -1,0 +1,514 @@
+"""The matcher: a watchlist compiled once into hash indexes, then one cheap pass per record.
+
+Cost per record does not grow with the number of marks: every comparison starts from a hash lookup
+(exact keys, pinyin keys, phonetic keys, the symmetric-delete neighbourhood for one-edit typos, the first
+three letters of a mark for glued affixes, the first two characters or syllables of a Chinese mark for
+containment and homophones). Only the few marks found that way are scored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from alertbot.matching import normalize as nz
+from alertbot.matching.lexicon import is_common_affix, is_dictionary_word
+from alertbot.matching.model import VARIANTS, Candidate, Hit, Watch, risk_rank
+
+ACRONYM_MAX_LEN = 4
+"""Latin marks this short (and not a dictionary word) are acronyms: protected only as exact copies."""
+TYPO_MIN_LEN = 6
+"""Marks at least this long accept any single edit; shorter ones only a swap of two neighbours."""
+AFFIX_MIN_LEN = 5
+"""Coined marks at least this long are found glued inside a longer word ("MYJINBEI")."""
+MAX_WINDOW = 6
+"""Longest run of words joined when looking for a mark written with spaces ("Bei Fang Zhong Gong")."""
+
+_EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional"})
+_VARIANT_ORDER = {name: i for i, name in enumerate(VARIANTS)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    watch_id: str
+    text: str
+    kind: str  # "coined" | "dictionary" | "acronym" | "chinese"
+    key: str  # skeleton (Latin) or simplified characters (Chinese)
+    classes: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    mark: _Mark
+    variant: str
+    score: float
+    whole: bool  # the mark is the whole text (not contained in a longer text)
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One record-vs-mark comparison and what was decided about it (for ``explain``)."""
+
+    watch_id: str
+    mark: str
+    source: str  # "text" | "applicant" | "exhibitor"
+    variant: str
+    score: float
+    accepted: bool
+    risk: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartyCheck:
+    """Who filed the record, as far as the watchlist knows."""
+
+    name: str
+    key: str
+    own_of: tuple[str, ...]  # watch ids whose own legal name this is
+    affiliate_of: tuple[str, ...]  # watch ids that list this name as an affiliate
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Everything the matcher derived from one record, and every comparison it made."""
+
+    candidate: Candidate
+    forms: dict[str, str]
+    parties: tuple[PartyCheck, ...]
+    comparisons: tuple[Comparison, ...]
+    hits: tuple[Hit, ...]
+    nearest: tuple[tuple[str, str, float], ...] = field(default=())  # (watch_id, mark, WRatio) for context
+
+
+def mark_kind(mark: str) -> str:
+    """``chinese``, ``acronym`` (≤4 letters, not a word), ``dictionary`` (every word common) or ``coined``."""
+    if nz.has_han(mark):
+        return "chinese"
+    words = nz.fold(mark).split()
+    joined = "".join(words)
+    if words and all(w.isalpha() and is_dictionary_word(w) for w in words):
+        return "dictionary"
+    if len(joined) <= ACRONYM_MAX_LEN:
+        return "acronym"
+    return "coined"
+
+
+def _is_swap_or_double(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by swapping two neighbours or by doubling one letter."""
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if len(longer) != len(shorter) + 1:
+        return False
+    for i in range(len(longer)):
+        if longer[:i] + longer[i + 1 :] == shorter:
+            return (i > 0 and longer[i] == longer[i - 1]) or (
+                i + 1 < len(longer) and longer[i] == longer[i + 1]
+            )
+    return False
+
+
+class Matcher:
+    """Compiles a watchlist once; then decides, for each record, which enterprises it is a risk to and why."""
+
+    def __init__(self, watches: Sequence[Watch]) -> None:
+        self.watches: dict[str, Watch] = {w.id: w for w in watches}
+        self._latin: dict[str, list[_Mark]] = defaultdict(list)
+        self._latin_deletes: dict[str, list[_Mark]] = defaultdict(list)
+        self._pinyin: dict[str, list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
+        self._phonetic: dict[str, list[_Mark]] = defaultdict(list)
+        self._affix: dict[str, list[_Mark]] = defaultdict(list)
+        self._han: dict[str, list[_Mark]] = defaultdict(list)
+        self._han_start: dict[str, list[_Mark]] = defaultdict(list)
+        self._syllable_start: dict[tuple[str, str], list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
+        self._own_names: dict[str, set[str]] = defaultdict(set)
+        self._affiliate_names: dict[str, set[str]] = defaultdict(set)
+        self.marks: list[_Mark] = []
+        self._text_cache: dict[str, tuple[_Evidence, ...]] = {}
+        self._name_cache: dict[str, tuple[_Evidence, ...]] = {}
+        for watch in watches:
+            self._compile(watch)
+
+    # ------------------------------------------------------------------ compile
+    def _compile(self, watch: Watch) -> None:
+        for name in (watch.name_zh, watch.name_en):
+            if name and (key := nz.name_key(name)):
+                self._own_names[key].add(watch.id)
+        for name in watch.affiliates:
+            if name and (key := nz.name_key(name)):
+                self._affiliate_names[key].add(watch.id)
+        for text in watch.marks:
+            if not text or not text.strip():
+                continue
+            kind = mark_kind(text)
+            if kind == "chinese":
+                key = nz.han_only(nz.fold(text))
+                mark = _Mark(watch.id, text, kind, key, watch.classes)
+                self._han[key].append(mark)
+                if len(key) >= 2:
+                    self._han_start[key[:2]].append(mark)
+                for reading in nz.pinyin_readings(text):
+                    self._pinyin["".join(reading)].append((mark, reading))
+                    self._phonetic[nz.phonetic("".join(reading))].append(mark)
+                    if len(reading) >= 2:
+                        self._syllable_start[reading[0], reading[1]].append((mark, reading))
+            else:
+                key = nz.skeleton_compact(text)
+                if not key:
+                    continue
+                mark = _Mark(watch.id, text, kind, key, watch.classes)
+                self._latin[key].append(mark)
+                if kind != "acronym":
+                    for deleted in nz.deletes(key):
+                        self._latin_deletes[deleted].append(mark)
+                    if len(key) >= 5:
+                        self._phonetic[nz.phonetic(text)].append(mark)
+                if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
+                    self._affix[key[:3]].append(mark)
+            self.marks.append(mark)
+
+    # ------------------------------------------------------------------ evidence from a mark text
+    def _text_evidence(self, text: str) -> tuple[_Evidence, ...]:
+        cached = self._text_cache.get(text)
+        if cached is not None:
+            return cached
+        found: list[_Evidence] = []
+        if nz.has_han(text):
+            found.extend(self._han_evidence(text, whole_text=True))
+        if nz.is_latin(text) or (nz.has_han(text) and any(c.isascii() and c.isalpha() for c in text)):
+            found.extend(self._latin_evidence(text))
+        result = tuple(found)
+        if len(self._text_cache) > 200_000:
+            self._text_cache.clear()
+        self._text_cache[text] = result
+        return result
+
+    def _latin_evidence(self, text: str) -> list[_Evidence]:
+        found: list[_Evidence] = []
+        key = nz.skeleton_compact(text)
+        if not key:
+            return found
+        words = nz.skeleton(text).split()
+        folded = nz.fold(text)
+        for mark in self._latin.get(key, ()):
+            if folded == nz.fold(mark.text):
+                variant = "exact"
+            elif nz.compact(text) == nz.compact(mark.text):
+                variant = "spacing"
+            else:
+                variant = "skeleton"
+            found.append(_Evidence(mark, variant, 100.0, True))
+        for mark, reading in self._pinyin.get(key, ()):
+            spaced = len(words) > 1 and tuple(words) == reading
+            found.append(
+                _Evidence(
+                    mark, "pinyin", 90.0 if spaced else 95.0, True, ("pinyin:spaced",) if spaced else ()
+                )
+            )
+        # A mark written as one or more whole words inside a longer text ("NEUSOFT GROUP", "JIN BEI PRO").
+        if len(words) > 1:
+            for start in range(len(words)):
+                for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
+                    if end - start == len(words):
+                        continue
+                    joined = "".join(words[start:end])
+                    share = 100.0 * len(joined) / len(key)
+                    for mark in self._latin.get(joined, ()):
+                        found.append(
+                            _Evidence(mark, "containment", share, False, ("containment:added-word",))
+                        )
+                    for mark, reading in self._pinyin.get(joined, ()):
+                        tags = ["containment:added-word", "variant:pinyin"]
+                        if end - start > 1 and tuple(words[start:end]) == reading:
+                            tags.append("pinyin:spaced")
+                        found.append(_Evidence(mark, "containment", share, False, tuple(tags)))
+        # One edit away: the whole text, and each long word of a longer text.
+        pieces = [(key, True)] + (
+            [(w, False) for w in words if len(w) >= AFFIX_MIN_LEN] if len(words) > 1 else []
+        )
+        for piece, whole in pieces:
+            found.extend(self._typo_evidence(piece, whole, key))
+        phon = nz.phonetic(text)
+        sounds_like = () if key.isalpha() and is_dictionary_word(key) else self._phonetic.get(phon, ())
+        for mark in sounds_like:
+            if mark.kind != "acronym":
+                found.append(
+                    _Evidence(mark, "phonetic", fuzz.ratio(key, self._mark_latin_key(mark, key)), True)
+                )
+        # Glued affixes ("MYJINBEI", "ESIASUN"): a coined mark inside one word, the rest a common affix.
+        for word in words:
+            if len(word) <= AFFIX_MIN_LEN:
+                continue
+            for i in range(len(word) - AFFIX_MIN_LEN + 1):
+                for mark in self._affix.get(word[i : i + 3], ()):
+                    if len(mark.key) >= len(word) or not word.startswith(mark.key, i):
+                        continue
+                    before, after = word[:i], word[i + len(mark.key) :]
+                    if all(not part or is_common_affix(part) for part in (before, after)):
+                        glued: tuple[str, ...] = ("containment:affix",)
+                        if len(words) > 1:
+                            glued = (*glued, "containment:added-word")
+                        found.append(
+                            _Evidence(mark, "containment", 100.0 * len(mark.key) / len(key), False, glued)
+                        )
+        return found
+
+    def _mark_latin_key(self, mark: _Mark, fallback: str) -> str:
+        if mark.kind == "chinese":
+            readings = nz.pinyin_readings(mark.text)
+            return "".join(readings[0]) if readings else fallback
+        return mark.key
+
+    def _typo_evidence(self, piece: str, whole: bool, key: str) -> list[_Evidence]:
+        found: list[_Evidence] = []
+        # A one-edit neighbour that is itself an ordinary word ("biotech" near PIOTECH) is that word.
+        if len(piece) < 3 or (piece.isalpha() and is_dictionary_word(piece)):
+            return found
+        seen: set[int] = set()
+        pools = [self._latin_deletes.get(piece, ())]
+        for deleted in nz.deletes(piece):
+            pools.append(self._latin.get(deleted, ()))
+            pools.append(self._latin_deletes.get(deleted, ()))
+        for pool in pools:
+            for mark in pool:
+                if id(mark) in seen or mark.kind == "acronym" or mark.key == piece:
+                    continue
+                seen.add(id(mark))
+                if OSA.distance(piece, mark.key, score_cutoff=1) > 1:
+                    continue
+                if len(mark.key) < TYPO_MIN_LEN and not _is_swap_or_double(piece, mark.key):
+                    continue
+                tags = () if whole else ("containment:added-word",)
+                found.append(_Evidence(mark, "typo", fuzz.ratio(piece, mark.key), whole, tags))
+        return found
+
+    def _han_evidence(self, text: str, *, whole_text: bool) -> list[_Evidence]:
+        found: list[_Evidence] = []
+        original = nz.han_only(nz.fold(text) if not nz.has_han(text) else text)
+        han = nz.han_only(nz.fold(text))
+        if not han:
+            return found
+        traditional = original != han
+        for i in range(len(han) - 1):
+            for mark in self._han_start.get(han[i : i + 2], ()):
+                if not han.startswith(mark.key, i):
+                    continue
+                whole = whole_text and len(mark.key) == len(han)
+                if whole:
+                    found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
+                else:
+                    tags = ("variant:traditional",) if traditional else ()
+                    found.append(
+                        _Evidence(mark, "containment", 100.0 * len(mark.key) / len(han), False, tags)
+                    )
+        for mark in self._han.get(han, ()) if len(han) == 1 else ():
+            found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
+        syllables = nz.han_syllables(han)
+        for i in range(len(syllables) - 1):
+            for mark, reading in self._syllable_start.get((syllables[i], syllables[i + 1]), ()):
+                end = i + len(reading)
+                if syllables[i:end] != reading or han[i:end] == mark.key:
+                    continue
+                whole = whole_text and len(reading) == len(han)
+                share = 100.0 * len(reading) / len(han)
+                found.append(_Evidence(mark, "homophone", 90.0 if whole else min(90.0, share), whole))
+        return found
+
+    # ------------------------------------------------------------------ evidence from a company name
+    def _name_evidence(self, name: str) -> tuple[_Evidence, ...]:
+        cached = self._name_cache.get(name)
+        if cached is not None:
+            return cached
+        found: list[_Evidence] = []
+        core = nz.legal_core(name) or nz.fold(name)
+        if nz.has_han(core):
+            for ev in self._han_evidence(core, whole_text=False):
+                found.append(
+                    _Evidence(ev.mark, "company-name", 90.0, False, (f"variant:{ev.variant}", *ev.tags))
+                )
+        words = nz.skeleton(core).split()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
+                joined = "".join(words[start:end])
+                for mark in self._latin.get(joined, ()):
+                    found.append(_Evidence(mark, "company-name", 90.0, False))
+                for mark, _reading in self._pinyin.get(joined, ()):
+                    found.append(_Evidence(mark, "company-name", 85.0, False, ("variant:pinyin",)))
+        for word in words:
+            if len(word) >= TYPO_MIN_LEN:
+                for ev in self._typo_evidence(word, False, word):
+                    if len(ev.mark.key) >= TYPO_MIN_LEN:
+                        found.append(
+                            _Evidence(ev.mark, "company-name", ev.score * 0.9, False, ("variant:typo",))
+                        )
+        result = tuple(found)
+        if len(self._name_cache) > 200_000:
+            self._name_cache.clear()
+        self._name_cache[name] = result
+        return result
+
+    # ------------------------------------------------------------------ parties
+    def check_party(self, name: str) -> PartyCheck:
+        """Whether ``name`` is a watched enterprise's own legal name or a listed affiliate (any spelling)."""
+        key = nz.name_key(name)
+        return PartyCheck(
+            name=name,
+            key=key,
+            own_of=tuple(sorted(self._own_names.get(key, ()))),
+            affiliate_of=tuple(sorted(self._affiliate_names.get(key, ()))),
+        )
+
+    # ------------------------------------------------------------------ judging
+    @staticmethod
+    def _judge(ev: _Evidence, classes: frozenset[int], from_name: bool) -> tuple[str | None, tuple[str, ...]]:
+        """The risk of one piece of evidence (or None and the exclusion reason), and its reason codes."""
+        mark = ev.mark
+        overlap = sorted(classes & mark.classes)
+        reasons: list[str] = [f"variant:{ev.variant}", *ev.tags, f"mark:{mark.kind}"]
+        if overlap:
+            reasons.append("class-overlap:" + ",".join(map(str, overlap)))
+        elif classes:
+            reasons.append("class-outside")
+        else:
+            reasons.append("classes-unknown")
+        exactish = ev.whole and (
+            ev.variant in _EXACT_FAMILY or (ev.variant == "pinyin" and "pinyin:spaced" not in ev.tags)
+        )
+        if from_name:
+            if mark.kind == "dictionary" and not overlap:
+                return None, (*reasons, "excluded:dictionary-outside-classes")
+            if mark.kind == "acronym" and "variant:typo" in ev.tags:
+                return None, (*reasons, "excluded:acronym-not-exact")
+            return "medium", tuple(reasons)
+        if mark.kind == "acronym":
+            token_copy = ev.variant == "containment" and ev.tags == ("containment:added-word",)
+            if ev.variant not in _EXACT_FAMILY and not token_copy:
+                return None, (*reasons, "excluded:acronym-not-exact")
+            if not overlap:
+                return None, (*reasons, "excluded:acronym-outside-classes")
+            return ("high" if exactish else "medium"), tuple(reasons)
+        if mark.kind == "dictionary":
+            if not overlap:
+                return None, (*reasons, "excluded:dictionary-outside-classes")
+            return ("high" if exactish else "medium"), tuple(reasons)
+        if overlap:
+            return ("high" if exactish else "medium"), tuple(reasons)
+        return ("medium" if exactish else "low"), tuple(reasons)
+
+    def _compare(self, candidate: Candidate) -> tuple[list[PartyCheck], list[Comparison]]:
+        parties: list[tuple[str, str]] = []
+        if candidate.kind == "exhibitor" and candidate.text:
+            parties.append(("exhibitor", candidate.text))
+        if candidate.applicant:
+            parties.append(("applicant", candidate.applicant))
+        checks = [self.check_party(name) for _, name in parties]
+        excluded_own = {w for c in checks for w in c.own_of}
+        excluded_affiliate = {w for c in checks for w in c.affiliate_of}
+        comparisons: list[Comparison] = []
+
+        def add(ev: _Evidence, source: str, from_name: bool, known_party: bool) -> None:
+            risk, reasons = self._judge(ev, candidate.classes, from_name)
+            if from_name:
+                reasons = (f"party:{source}", *reasons)
+            watch_id = ev.mark.watch_id
+            if risk is not None and watch_id in excluded_own:
+                risk, reasons = None, (*reasons, "excluded:own-filing")
+            elif risk is not None and watch_id in excluded_affiliate:
+                risk, reasons = None, (*reasons, "excluded:affiliate")
+            elif risk is not None and known_party:
+                risk, reasons = None, (*reasons, "excluded:known-party")
+            comparisons.append(
+                Comparison(
+                    watch_id, ev.mark.text, source, ev.variant, ev.score, risk is not None, risk, reasons
+                )
+            )
+
+        if candidate.kind == "trademark" and candidate.text:
+            for ev in self._text_evidence(candidate.text):
+                add(ev, "text", False, False)
+        for (source, name), check in zip(parties, checks, strict=True):
+            known = bool(check.own_of or check.affiliate_of)
+            for ev in self._name_evidence(name):
+                add(ev, source, True, known)
+        return checks, comparisons
+
+    def _hits(self, candidate: Candidate, comparisons: Iterable[Comparison]) -> list[Hit]:
+        best: dict[str, Comparison] = {}
+        reasons: dict[str, dict[str, None]] = defaultdict(dict)
+        for comp in comparisons:
+            if not comp.accepted or comp.risk is None:
+                continue
+            current = best.get(comp.watch_id)
+            rank = (risk_rank(comp.risk), -_VARIANT_ORDER.get(comp.variant, 99), comp.score)
+            if current is None or rank > (
+                risk_rank(current.risk or "low"),
+                -_VARIANT_ORDER.get(current.variant, 99),
+                current.score,
+            ):
+                best[comp.watch_id] = comp
+        hits = []
+        for watch_id, comp in best.items():
+            reasons[watch_id].update(dict.fromkeys(comp.reasons))
+            watch = self.watches[watch_id]
+            hits.append(
+                Hit(
+                    record_id=candidate.id,
+                    watch_id=watch_id,
+                    risk=comp.risk or "low",
+                    score=comp.score,
+                    mark=comp.mark,
+                    variant=comp.variant,
+                    reasons=tuple(reasons[watch_id]),
+                    class_overlap=tuple(sorted(candidate.classes & watch.classes)),
+                )
+            )
+        hits.sort(key=lambda h: (-risk_rank(h.risk), -h.score, h.watch_id))
+        return hits
+
+    # ------------------------------------------------------------------ public API
+    def match(self, candidate: Candidate) -> list[Hit]:
+        """The alerts this record raises: at most one per enterprise, strongest evidence first."""
+        _, comparisons = self._compare(candidate)
+        return self._hits(candidate, comparisons)
+
+    def match_many(self, candidates: Iterable[Candidate]) -> Iterator[Hit]:
+        """Match a stream of records (the compiled index and the text caches are shared across them)."""
+        for candidate in candidates:
+            yield from self.match(candidate)
+
+    def explain(self, candidate: Candidate) -> Explanation:
+        """Every form derived from the record, who filed it, each comparison made and the decision."""
+        checks, comparisons = self._compare(candidate)
+        text = candidate.text or ""
+        forms = {
+            "folded": nz.fold(text),
+            "skeleton": nz.skeleton_compact(text),
+            "phonetic": nz.phonetic(text) if nz.is_latin(text) else "",
+            "simplified": nz.to_simplified(text) if nz.has_han(text) else "",
+            "pinyin": " ".join(nz.han_syllables(text)),
+            "applicant core": nz.legal_core(candidate.applicant) if candidate.applicant else "",
+        }
+        nearest: list[tuple[str, str, float]] = []
+        if text:
+            scored = [(m.watch_id, m.text, fuzz.WRatio(nz.fold(text), nz.fold(m.text))) for m in self.marks]
+            nearest = sorted(scored, key=lambda t: -t[2])[:5]
+        return Explanation(
+            candidate=candidate,
+            forms={k: v for k, v in forms.items() if v},
+            parties=tuple(checks),
+            comparisons=tuple(comparisons),
+            hits=tuple(self._hits(candidate, comparisons)),
+            nearest=tuple(nearest),
+        )

@@ -1,0 +1,390 @@
+"""Word lists the normaliser needs: legal forms, place names, and the dictionary-word test.
+
+Legal forms and place names are closed classes (a country's company law and its map), so they are kept as
+lists here; whether a mark is an ordinary word is an open question answered by a real word-frequency
+resource (``wordfreq``), never by a hand list.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+# Chinese and Japanese legal forms, longest first so that the longest one is stripped in one step.
+HAN_LEGAL_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "集团股份有限公司",
+            "集团有限责任公司",
+            "集团有限公司",
+            "控股有限公司",
+            "控股股份有限公司",
+            "股份有限公司",
+            "有限责任公司",
+            "有限公司",
+            "股份公司",
+            "总公司",
+            "分公司",
+            "公司",
+            "集团",
+            "控股",
+            "株式会社",
+            "有限会社",
+            "合同会社",
+            "合资会社",
+            "会社",
+            "商行",
+            "厂",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+HAN_LEGAL_PREFIXES: tuple[str, ...] = ("株式会社", "有限会社", "合同会社")
+
+# Korean legal forms (with and without the "(주)" abbreviation, after punctuation is folded).
+HANGUL_LEGAL_FORMS: frozenset[str] = frozenset(
+    {"주식회사", "주", "유한회사", "유한책임회사", "합자회사", "합명회사"}
+)
+
+# Latin legal forms as token sequences (after punctuation folding, so "S.A." is "s a"). cleanco handles the
+# long tail; these cover what cleanco leaves (forms split by folding, group words, Asian romanisations).
+LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    sorted(
+        {
+            tuple(form.split())
+            for form in (
+                "co",
+                "company",
+                "corp",
+                "corporation",
+                "inc",
+                "incorporated",
+                "ltd",
+                "limited",
+                "llc",
+                "llp",
+                "lp",
+                "plc",
+                "gmbh",
+                "gmbh co kg",
+                "co kg",
+                "kg",
+                "ag",
+                "se",
+                "sa",
+                "s a",
+                "sas",
+                "s a s",
+                "sarl",
+                "s a r l",
+                "srl",
+                "s r l",
+                "spa",
+                "s p a",
+                "sl",
+                "s l",
+                "bv",
+                "b v",
+                "nv",
+                "n v",
+                "oy",
+                "oyj",
+                "ab",
+                "as",
+                "a s",
+                "asa",
+                "aps",
+                "kk",
+                "k k",
+                "kabushiki kaisha",
+                "godo kaisha",
+                "yugen kaisha",
+                "pte",
+                "pty",
+                "pvt",
+                "private",
+                "ooo",
+                "oao",
+                "zao",
+                "pao",
+                "jsc",
+                "pjsc",
+                "ojsc",
+                "joint stock",
+                "joint stock company",
+                "jointstock",
+                "sdn bhd",
+                "bhd",
+                "tbk",
+                "pt",
+                "cv",
+                "group",
+                "holdings",
+                "holding",
+                "co ltd",
+                "corp ltd",
+            )
+        },
+        key=len,
+        reverse=True,
+    )
+)
+LATIN_LEGAL_PREFIXES: tuple[tuple[str, ...], ...] = (("pt",), ("ooo",), ("oao",), ("zao",), ("pao",), ("cv",))
+
+# Provinces, prefecture-level cities and the county-level places of Liaoning: a leading place name is weak
+# in a company name ("沈阳新松…" and "新松…" are the same enterprise for the self check).
+HAN_PLACES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            # provinces, municipalities, regions
+            "中国",
+            "北京",
+            "天津",
+            "上海",
+            "重庆",
+            "河北",
+            "山西",
+            "辽宁",
+            "吉林",
+            "黑龙江",
+            "江苏",
+            "浙江",
+            "安徽",
+            "福建",
+            "江西",
+            "山东",
+            "河南",
+            "湖北",
+            "湖南",
+            "广东",
+            "海南",
+            "四川",
+            "贵州",
+            "云南",
+            "陕西",
+            "甘肃",
+            "青海",
+            "台湾",
+            "内蒙古",
+            "广西",
+            "西藏",
+            "宁夏",
+            "新疆",
+            "香港",
+            "澳门",
+            # Liaoning
+            "沈阳",
+            "大连",
+            "鞍山",
+            "抚顺",
+            "本溪",
+            "丹东",
+            "锦州",
+            "营口",
+            "阜新",
+            "辽阳",
+            "盘锦",
+            "铁岭",
+            "朝阳",
+            "葫芦岛",
+            "瓦房店",
+            "庄河",
+            "普兰店",
+            "海城",
+            "新民",
+            "凤城",
+            "东港",
+            "大石桥",
+            "盖州",
+            "北票",
+            "凌源",
+            "开原",
+            "调兵山",
+            "灯塔",
+            "兴城",
+            "北镇",
+            "凌海",
+            # other large cities
+            "深圳",
+            "广州",
+            "东莞",
+            "佛山",
+            "珠海",
+            "中山",
+            "惠州",
+            "汕头",
+            "苏州",
+            "无锡",
+            "常州",
+            "南京",
+            "南通",
+            "扬州",
+            "徐州",
+            "杭州",
+            "宁波",
+            "温州",
+            "台州",
+            "嘉兴",
+            "绍兴",
+            "金华",
+            "义乌",
+            "合肥",
+            "芜湖",
+            "福州",
+            "厦门",
+            "泉州",
+            "南昌",
+            "济南",
+            "青岛",
+            "烟台",
+            "潍坊",
+            "威海",
+            "淄博",
+            "临沂",
+            "郑州",
+            "洛阳",
+            "武汉",
+            "宜昌",
+            "长沙",
+            "株洲",
+            "成都",
+            "绵阳",
+            "贵阳",
+            "昆明",
+            "西安",
+            "兰州",
+            "西宁",
+            "银川",
+            "乌鲁木齐",
+            "呼和浩特",
+            "包头",
+            "太原",
+            "石家庄",
+            "唐山",
+            "保定",
+            "秦皇岛",
+            "廊坊",
+            "长春",
+            "吉林市",
+            "哈尔滨",
+            "大庆",
+            "齐齐哈尔",
+            "南宁",
+            "柳州",
+            "桂林",
+            "海口",
+            "三亚",
+            "拉萨",
+            "昆山",
+            "江阴",
+            "常熟",
+            "张家港",
+            "慈溪",
+            "余姚",
+            "海宁",
+            "诸暨",
+            "晋江",
+            "顺德",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+HAN_PLACE_SUFFIXES: tuple[str, ...] = ("省", "市", "区", "县")
+
+LATIN_PLACES: frozenset[str] = frozenset(
+    {
+        "china",
+        "beijing",
+        "tianjin",
+        "shanghai",
+        "chongqing",
+        "hebei",
+        "shanxi",
+        "liaoning",
+        "jilin",
+        "heilongjiang",
+        "jiangsu",
+        "zhejiang",
+        "anhui",
+        "fujian",
+        "jiangxi",
+        "shandong",
+        "henan",
+        "hubei",
+        "hunan",
+        "guangdong",
+        "hainan",
+        "sichuan",
+        "guizhou",
+        "yunnan",
+        "shaanxi",
+        "gansu",
+        "qinghai",
+        "shenyang",
+        "dalian",
+        "anshan",
+        "fushun",
+        "benxi",
+        "dandong",
+        "jinzhou",
+        "yingkou",
+        "fuxin",
+        "liaoyang",
+        "panjin",
+        "tieling",
+        "chaoyang",
+        "huludao",
+        "wafangdian",
+        "shenzhen",
+        "guangzhou",
+        "dongguan",
+        "foshan",
+        "suzhou",
+        "wuxi",
+        "nanjing",
+        "hangzhou",
+        "ningbo",
+        "wenzhou",
+        "qingdao",
+        "jinan",
+        "zhengzhou",
+        "wuhan",
+        "changsha",
+        "chengdu",
+        "xian",
+        "harbin",
+        "changchun",
+        "xiamen",
+        "hong",
+        "kong",
+    }
+)
+
+
+@lru_cache(maxsize=65536)
+def word_zipf(word: str) -> float:
+    """The highest Zipf frequency of ``word`` in English and the main EU-filing languages."""
+    english = zipf_frequency(word, "en")
+    others = max(zipf_frequency(word, lang) for lang in ("de", "fr", "es", "it"))
+    # A foreign word counts only if it is clearly common there (coined marks often look vaguely Romance).
+    return max(english, others - 0.5)
+
+
+DICTIONARY_ZIPF = 3.0
+"""A word this frequent (about once per million words, or more) is an ordinary word, not a coined mark."""
+
+COMMON_AFFIX_ZIPF = 4.5
+"""An affix glued to a mark ("MY", "GO", "SMART") counts as an added word only when this common."""
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether ``word`` (casefolded letters) is an ordinary word in a real word-frequency list."""
+    return word_zipf(word) >= DICTIONARY_ZIPF
+
+
+def is_common_affix(word: str) -> bool:
+    """Whether ``word`` glued to a mark reads as a generic prefix/suffix ("my", "e", "go", "pro")."""
+    return len(word) <= 2 or word_zipf(word) >= COMMON_AFFIX_ZIPF

@@ -1,0 +1,316 @@
+"""Text forms that both sides of a comparison are reduced to.
+
+Every function here is pure and idempotent on its own output, and the expensive ones are cached, because
+applicants and exhibitor names repeat a lot in gazettes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+import zhconv
+from cleanco import basename
+from confusable_homoglyphs import confusables
+from pypinyin import Style, lazy_pinyin, pinyin
+
+from alertbot.matching.lexicon import (
+    HAN_LEGAL_PREFIXES,
+    HAN_LEGAL_SUFFIXES,
+    HAN_PLACE_SUFFIXES,
+    HAN_PLACES,
+    HANGUL_LEGAL_FORMS,
+    LATIN_LEGAL_FORMS,
+    LATIN_LEGAL_PREFIXES,
+    LATIN_PLACES,
+)
+
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_RE = re.compile(r"[a-z]")
+# Anything that is not a letter or digit separates words (punctuation, dots of "N.E.P.G.", brackets, "·").
+_SEPARATORS_RE = re.compile(r"[\W_]+", re.UNICODE)
+_AMPERSAND_RE = re.compile(r"\s*[&+＆]\s*")
+
+_SKELETON_SCRIPTS = ("CYRILLIC", "GREEK", "LATIN", "ARMENIAN", "CHEROKEE", "COPTIC")
+
+
+def _build_skeleton_table() -> dict[int, str]:
+    """Non-ASCII letters that look like one ASCII letter or digit, with that letter (case kept)."""
+    table: dict[int, str] = {}
+    for char, entries in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        name = unicodedata.name(char, "")
+        if not name.startswith(_SKELETON_SCRIPTS):
+            continue
+        for entry in entries:
+            target = entry["c"]
+            if len(target) == 1 and target.isascii() and target.isalnum():
+                # The data maps capital iota/I to "l"; keep capitals capital so "I"/"l" can be told by context.
+                if target == "l" and char.isupper():
+                    target = "I"
+                table[ord(char)] = target
+                break
+    return table
+
+
+_SKELETON_TABLE = _build_skeleton_table()
+# Digits used as letters in squats (0/O, 1/I, 5/S, and the leetspeak 3/E, 4/A, 8/B, $, @).
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"0": "o", "5": "s", "3": "e", "4": "a", "8": "b", "$": "s", "@": "a", "|": "l"}
+)
+
+
+def has_han(text: str) -> bool:
+    """Whether ``text`` contains Chinese characters."""
+    return _HAN_RE.search(text) is not None
+
+
+def han_only(text: str) -> str:
+    """The Chinese characters of ``text``, in order."""
+    return "".join(_HAN_RUN_RE.findall(text))
+
+
+@lru_cache(maxsize=262144)
+def fold(text: str) -> str:
+    """NFKC, casefold, traditional→simplified, ``&`` → ``and``, punctuation and spacing folded to one space."""
+    text = unicodedata.normalize("NFKC", text)
+    if has_han(text):
+        text = to_simplified(text)
+    text = _AMPERSAND_RE.sub(" and ", text).casefold()
+    return _SEPARATORS_RE.sub(" ", text).strip()
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """The folded words of ``text``."""
+    return tuple(fold(text).split())
+
+
+@lru_cache(maxsize=65536)
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters replaced by simplified ones (character-level, no vocabulary changes)."""
+    return str(zhconv.convert(text, "zh-hans"))
+
+
+@lru_cache(maxsize=262144)
+def skeleton(text: str) -> str:
+    """A homoglyph skeleton: look-alike letters and digits mapped to one ASCII letter, then casefolded.
+
+    ``I``/``l``/``1`` are told apart by context: in an all-capitals word a lowercase ``l`` or a ``1`` stands
+    for ``I``; in a lowercase word a capital ``I`` or a ``1`` stands for ``l``. So ``SlASUN`` → ``siasun`` and
+    ``WeIlhope`` → ``wellhope``, while ``NHL`` stays ``nhl`` and does not meet ``NHI``.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_SKELETON_TABLE)
+    words = []
+    for word in text.split():
+        upper = sum(1 for ch in word if ch.isupper() and ch != "I")
+        lower = sum(1 for ch in word if ch.islower() and ch != "l")
+        if upper >= lower:
+            word = word.replace("l", "I").replace("1", "I")
+        else:
+            # A title-case capital I ("Iberia") is a real I; only an I inside a lowercase word is a look-alike.
+            word = word[:1] + word[1:].replace("I", "l").replace("1", "l")
+        words.append(word)
+    return fold(" ".join(words).translate(_DIGIT_LOOKALIKES))
+
+
+def compact(text: str) -> str:
+    """The folded text without spaces."""
+    return fold(text).replace(" ", "")
+
+
+@lru_cache(maxsize=262144)
+def skeleton_compact(text: str) -> str:
+    """The homoglyph skeleton without spaces: the key for exact-equivalent comparison of Latin marks."""
+    return skeleton(text).replace(" ", "")
+
+
+_PHONETIC_RULES: tuple[tuple[str, str], ...] = (
+    ("sch", "sh"),
+    ("tch", "ch"),
+    ("ks", "x"),
+    ("cs", "x"),
+    ("ph", "f"),
+    ("gh", "g"),
+    ("kh", "k"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("ch", "k"),
+    ("ew", "eu"),
+    ("ow", "ou"),
+    ("w", "v"),
+    ("ay", "ei"),
+    ("ey", "ei"),
+    ("ai", "ei"),
+    ("y", "i"),
+    ("ee", "i"),
+    ("ea", "i"),
+    ("ie", "i"),
+    ("oo", "u"),
+    ("ou", "u"),
+    ("q", "k"),
+)
+_SOFT_C_RE = re.compile(r"c(?=[eiy])")
+_DOUBLE_RE = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=262144)
+def phonetic(text: str) -> str:
+    """A sound-alike key for Latin marks: common respellings folded (sch/sh, ks/x, ph/f, w/v, ay/ei, y/i, c/k…)
+    and doubled letters collapsed, so KINNGSEMI, NEWSOFT, JINBAY and ZONEKO meet their marks."""
+    key = skeleton_compact(text)
+    key = _SOFT_C_RE.sub("s", key)
+    for old, new in _PHONETIC_RULES:
+        key = key.replace(old, new)
+    key = key.replace("c", "k")
+    return _DOUBLE_RE.sub(r"\1", key)
+
+
+def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:
+    # pypinyin writes ü as "v"; filings write it as "u", "yu" or "v".
+    if "v" in syllable:
+        return (syllable.replace("v", "u"), syllable.replace("v", "yu"), syllable)
+    return (syllable,)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_readings(text: str, limit: int = 8) -> tuple[tuple[str, ...], ...]:
+    """Toneless pinyin syllable sequences of the Chinese characters of ``text``.
+
+    The first is the phrase-aware reading; heteronyms (重 zhong/chong, 行 xing/hang) add a bounded number
+    of alternatives, so that a romanisation using either reading meets the mark.
+    """
+    han = han_only(to_simplified(unicodedata.normalize("NFKC", text)))
+    if not han:
+        return ()
+    first = tuple(lazy_pinyin(han, style=Style.NORMAL))
+    readings: list[tuple[str, ...]] = []
+    seen: set[tuple[str, ...]] = set()
+    per_char = [
+        [alt for reading in readings_of_char for alt in _pinyin_alternatives(reading)]
+        for readings_of_char in pinyin(han, style=Style.NORMAL, heteronym=True)
+    ]
+    candidates = itertools.chain(
+        [first],
+        (tuple(_pinyin_alternatives(s)[0] for s in first),),
+        itertools.islice(itertools.product(*per_char), limit * 4),
+    )
+    for reading in candidates:
+        if reading not in seen and len(reading) == len(han):
+            seen.add(reading)
+            readings.append(reading)
+        if len(readings) >= limit:
+            break
+    return tuple(readings)
+
+
+@lru_cache(maxsize=262144)
+def han_syllables(text: str) -> tuple[str, ...]:
+    """One toneless syllable per Chinese character of ``text`` (phrase-aware reading), for homophone search."""
+    han = han_only(to_simplified(unicodedata.normalize("NFKC", text)))
+    if not han:
+        return ()
+    syllables = tuple(_pinyin_alternatives(s)[0] for s in lazy_pinyin(han, style=Style.NORMAL))
+    return syllables if len(syllables) == len(han) else tuple(lazy_pinyin(ch)[0] for ch in han)
+
+
+def _strip_latin_forms(words: list[str]) -> list[str]:
+    changed = True
+    while changed and words:
+        changed = False
+        for form in LATIN_LEGAL_FORMS:
+            if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+                del words[-len(form) :]
+                changed = True
+                break
+        for form in LATIN_LEGAL_PREFIXES:
+            if len(words) > len(form) and tuple(words[: len(form)]) == form:
+                del words[: len(form)]
+                changed = True
+                break
+        words[:] = [w for w in words if w not in HANGUL_LEGAL_FORMS] or words
+    return words
+
+
+def _strip_han_forms(text: str) -> str:
+    changed = True
+    while changed and text:
+        changed = False
+        for suffix in HAN_LEGAL_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)]
+                changed = True
+                break
+        for prefix in HAN_LEGAL_PREFIXES:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix) :]
+                changed = True
+                break
+    return text
+
+
+def strip_han_place(text: str) -> str:
+    """``text`` without leading place names (沈阳, 辽宁省, 大连市 …); never returns an empty string."""
+    changed = True
+    while changed:
+        changed = False
+        for place in HAN_PLACES:
+            if text.startswith(place) and len(text) > len(place):
+                rest = text[len(place) :]
+                for suffix in HAN_PLACE_SUFFIXES:
+                    if rest.startswith(suffix) and len(rest) > 1:
+                        rest = rest[1:]
+                        break
+                text = rest
+                changed = True
+                break
+    return text
+
+
+@lru_cache(maxsize=262144)
+def legal_core(name: str) -> str:
+    """A company name without its legal form (有限公司, Co., Ltd., GmbH, 주식회사 …), folded.
+
+    cleanco strips one trailing form per call, so it is applied until nothing changes; our own token list
+    then removes what cleanco leaves (forms split by punctuation folding, group/holding words).
+    """
+    text = unicodedata.normalize("NFKC", name).strip()
+    if has_han(text):
+        text = _strip_han_forms(_SEPARATORS_RE.sub("", to_simplified(text)).casefold())
+    previous = None
+    while previous != text:
+        previous = text
+        text = basename(text).strip() or previous
+    words = _strip_latin_forms(fold(text).split())
+    return " ".join(words)
+
+
+@lru_cache(maxsize=262144)
+def name_key(name: str) -> str:
+    """The identity key of a legal name: legal forms and leading place names stripped, spaces removed.
+
+    "SHENYANG JINBEI AUTOMOTIVE COMPANY LTD." and "Shenyang Jinbei Automotive Co., Ltd." share a key, and
+    so do "沈阳新松机器人自动化股份有限公司" and "新松机器人自动化有限公司".
+    """
+    core = legal_core(name)
+    if has_han(core):
+        return strip_han_place(core.replace(" ", ""))
+    words = core.split()
+    while len(words) > 1 and words[0] in LATIN_PLACES:
+        words.pop(0)
+    return "".join(words)
+
+
+def is_latin(text: str) -> bool:
+    """Whether the folded text has Latin letters and no Chinese characters."""
+    folded = fold(text)
+    return not has_han(folded) and _LATIN_RE.search(folded) is not None
+
+
+def deletes(key: str) -> set[str]:
+    """All strings one deletion away from ``key`` (the symmetric-delete neighbourhood for edit distance 1)."""
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
