@@ -109,6 +109,9 @@ class IngestPipeline:
         stats["errors"] = max(len(errors) - 1, 0)
         status = run_status(spider, self.crawler)
         main = self.ingestors.get(self.main_source)
+        finalise = getattr(spider, "finalise_state", None)
+        if callable(finalise):
+            finalise()
         if main is not None:
             main.update_source_state(getattr(spider, "source_state", {}))
         run_ids = []

@@ -276,6 +276,9 @@ class GazetteSpider(scrapy.Spider):
         if file_date and file_date > self.source_state.get("last_date", ""):
             self.source_state["last_date"] = file_date
 
+    def finalise_state(self) -> None:
+        """Last chance to update ``source_state`` before the pipeline saves it (query-based sources)."""
+
     def start_date(self) -> dt.date | None:
         """The first file date to fetch: ``since`` if given, else the day after the last processed file."""
         if self.since is not None:

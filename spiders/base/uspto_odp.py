@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
@@ -19,6 +18,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
+from alertbot.settings import get_settings
 from spiders.base.spider import GazetteSpider
 
 API_KEY_ENV = "ALERTBOT_USPTO_API_KEY"
@@ -33,7 +33,8 @@ class OdpProductSpider(GazetteSpider):
 
     def api_key(self) -> str | None:
         """The ODP key from the environment (never from files or the database)."""
-        return os.environ.get(API_KEY_ENV) or None
+        key = get_settings().uspto_api_key
+        return key.get_secret_value() if key else None
 
     def download_headers(self) -> dict[str, str]:
         """ODP wants the key on every request, the file download included."""
