@@ -1,0 +1,249 @@
+"""Running gazette spiders: one subprocess per crawl (``python -m scrapy crawl NAME -a …``).
+
+alertbot never imports the ``spiders`` package: a crawl runs in its own interpreter with
+``SCRAPY_SETTINGS_MODULE=spiders.settings``, which isolates parser CPU, memory and Twisted's reactor from
+the bot and the scheduler, and makes a timeout a clean kill. The spider stores its records through the
+ingest pipeline; its outcome (status, counts, errors, CrawlRun ids) comes back in a small JSON summary
+file written by the ``RunSummary`` extension.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SETTINGS_MODULE = "spiders.settings"
+DEFAULT_TIMEOUT_S = 3 * 3600.0
+TERMINATE_GRACE_S = 15.0
+LOG_TAIL_CHARS = 4000
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CrawlResult:
+    """What one crawl did: ``status`` is ok | partial | error | timeout | crashed."""
+
+    spider: str
+    exit_code: int | None
+    status: str
+    timed_out: bool = False
+    stats: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    crawl_run_ids: list[int] = field(default_factory=list)
+    ingest: dict[str, Any] = field(default_factory=dict)
+    finish_reason: str | None = None
+    duration_s: float = 0.0
+    log_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the crawl finished without recorded errors."""
+        return self.status == "ok"
+
+
+def crawl_command(
+    name: str,
+    *,
+    since: dt.date | str | None = None,
+    file: str | None = None,
+    args: Mapping[str, str] | None = None,
+    settings: Mapping[str, str] | None = None,
+    summary_path: Path | None = None,
+) -> list[str]:
+    """The ``scrapy crawl`` argv for a spider run."""
+    command = [sys.executable, "-m", "scrapy", "crawl", name]
+    spider_args = dict(args or {})
+    if since is not None:
+        spider_args["since"] = since.isoformat() if isinstance(since, dt.date) else str(since)
+    if file is not None:
+        spider_args["file"] = file
+    for key, value in spider_args.items():
+        command += ["-a", f"{key}={value}"]
+    crawl_settings = dict(settings or {})
+    if summary_path is not None:
+        crawl_settings["ALERTBOT_RUN_SUMMARY"] = str(summary_path)
+    for key, value in crawl_settings.items():
+        command += ["-s", f"{key}={value}"]
+    return command
+
+
+def crawl_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The child's environment: ours (ALERTBOT_* secrets and database URL) plus the Scrapy settings module."""
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = SETTINGS_MODULE
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    env.update(extra or {})
+    return env
+
+
+def _result(
+    name: str, exit_code: int | None, timed_out: bool, summary_path: Path, log_path: Path, started: float
+) -> CrawlResult:
+    summary: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    log_tail = ""
+    with contextlib.suppress(OSError):
+        log_tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+    if timed_out:
+        status = "timeout"
+    elif not summary:
+        status = "crashed"
+    else:
+        status = str(summary.get("status", "error"))
+        if exit_code not in (0, None) and status == "ok":
+            status = "error"
+    errors = list(summary.get("errors", []))
+    if timed_out:
+        errors.append(f"{name}: killed after the timeout")
+    elif not summary:
+        errors.append(f"{name}: exited with code {exit_code} without a run summary; see log_tail")
+    return CrawlResult(
+        spider=name,
+        exit_code=exit_code,
+        status=status,
+        timed_out=timed_out,
+        stats=dict(summary.get("stats", {})),
+        errors=errors,
+        crawl_run_ids=list(summary.get("crawl_run_ids", [])),
+        ingest=dict(summary.get("ingest", {})),
+        finish_reason=summary.get("finish_reason"),
+        duration_s=time.monotonic() - started,
+        log_tail=log_tail,
+    )
+
+
+def run_crawl(
+    name: str,
+    *,
+    since: dt.date | str | None = None,
+    file: str | None = None,
+    args: Mapping[str, str] | None = None,
+    settings: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> CrawlResult:
+    """Run one spider to completion (blocking); on timeout terminate it, then kill it."""
+    with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
+        summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
+        command = crawl_command(name, since=since, file=file, args=args, settings=settings, summary_path=summary_path)
+        started = time.monotonic()
+        timed_out = False
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=crawl_env(env), start_new_session=True
+            )
+            try:
+                exit_code: int | None = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                exit_code = _stop(process)
+        return _result(name, exit_code, timed_out, summary_path, log_path, started)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM the crawl's process group (Scrapy then closes the run cleanly), SIGKILL if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(timeout=TERMINATE_GRACE_S)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
+async def run_crawl_async(
+    name: str,
+    *,
+    since: dt.date | str | None = None,
+    file: str | None = None,
+    args: Mapping[str, str] | None = None,
+    settings: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> CrawlResult:
+    """Like :func:`run_crawl`, without blocking the event loop (for the scheduler and the bot)."""
+    with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
+        summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
+        command = crawl_command(name, since=since, file=file, args=args, settings=settings, summary_path=summary_path)
+        started = time.monotonic()
+        timed_out = False
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                *command, stdout=log, stderr=subprocess.STDOUT, env=crawl_env(env), start_new_session=True
+            )
+            try:
+                exit_code: int | None = await asyncio.wait_for(process.wait(), timeout)
+            except TimeoutError:
+                timed_out = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    exit_code = await asyncio.wait_for(process.wait(), TERMINATE_GRACE_S)
+                except TimeoutError:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    exit_code = await process.wait()
+        return _result(name, exit_code, timed_out, summary_path, log_path, started)
+
+
+def list_spiders(timeout: float = 120.0) -> list[str]:
+    """Names of the available spiders, from ``scrapy list`` (run as a subprocess)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        capture_output=True,
+        text=True,
+        env=crawl_env(),
+        timeout=timeout,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"scrapy list failed (exit {completed.returncode}): {completed.stderr[-2000:]}")
+    return [line.strip() for line in completed.stdout.splitlines() if line.strip()]
+
+
+def samples_dir() -> Path:
+    """The bundled samples folder (``spiders/samples``), located without importing the spiders package."""
+    spec = importlib.util.find_spec("spiders")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the spiders package is not installed next to alertbot")
+    return Path(next(iter(spec.submodule_search_locations))) / "samples"
+
+
+def sample_sources() -> list[tuple[str, str]]:
+    """(spider name, ``file://`` URL) for every bundled sample, for ``alertbot demo``.
+
+    Samples live in ``spiders/samples/<spider_name>/``; each file there (README.md aside) is one input.
+    """
+    sources: list[tuple[str, str]] = []
+    root = samples_dir()
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        for sample in sorted(folder.iterdir()):
+            if sample.is_file() and sample.suffix.lower() in {".zip", ".xml"}:
+                sources.append((folder.name, sample.resolve().as_uri()))
+    return sources
+
+
+__all__: Sequence[str] = [
+    "CrawlResult",
+    "crawl_command",
+    "list_spiders",
+    "run_crawl",
+    "run_crawl_async",
+    "sample_sources",
+    "samples_dir",
+]
