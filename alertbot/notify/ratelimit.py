@@ -95,17 +95,23 @@ class TelegramRateLimiter:
     def __init__(
         self,
         *,
-        overall_per_second: int = 30,
+        overall_limit: int = 30,
+        overall_period: float = 1.0,
         per_chat_interval: float = 1.0,
-        group_per_minute: int = 20,
+        group_limit: int = 20,
+        group_period: float = 60.0,
         margin: float = 0.02,
-        time_scale: float = 1.0,
     ) -> None:
-        """``time_scale`` shrinks every period (tests use 0.1 to run ten times faster)."""
-        self.overall = SlidingWindow(overall_per_second, 1.0 * time_scale, margin=margin * time_scale)
-        self.per_chat = SlidingWindow(1, per_chat_interval * time_scale, margin=margin * time_scale)
-        self.per_group = SlidingWindow(group_per_minute, 60.0 * time_scale, margin=margin * time_scale)
+        """Defaults are Telegram's (``telegram.constants.FloodLimit``); tests pass shorter periods."""
+        self.overall = SlidingWindow(overall_limit, overall_period, margin=margin)
+        self.per_chat = SlidingWindow(1, per_chat_interval, margin=margin)
+        self.per_group = SlidingWindow(group_limit, group_period, margin=margin)
         self._limiter = RateLimiter()
+
+    @property
+    def ceiling_per_second(self) -> float:
+        """The most messages per second the overall limit allows (the benchmark's reference)."""
+        return self.overall.limit / (self.overall.period)
 
     @staticmethod
     def is_group(chat_id: int | str) -> bool:

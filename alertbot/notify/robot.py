@@ -72,15 +72,15 @@ class RobotChannel(Channel):
         default_key: str,
         *,
         timeout: float = 15.0,
-        per_minute: int = 20,
-        time_scale: float = 1.0,
+        rate_limit: int = 20,
+        rate_period: float = 60.0,
         max_limiter_wait: float = 30.0,
     ) -> None:
-        """``time_scale`` shrinks the one-minute window (tests); ``default_key`` serves the target ``""``."""
+        """At most ``rate_limit`` messages per ``rate_period`` seconds per robot; ``default_key`` serves ``""``."""
         self.base_url = base_url.rstrip("/")
         self.default_key = default_key
         self.client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
-        self.window = SlidingWindow(per_minute, 60.0 * time_scale, margin=0.05 * time_scale)
+        self.window = SlidingWindow(rate_limit, rate_period, margin=0.05)
         self.limiter = RateLimiter()
         self.max_limiter_wait = max_limiter_wait
         self._partial: OrderedDict[tuple[str, str], int] = OrderedDict()

@@ -67,24 +67,17 @@ class ScriptedAnswer:
 
 @dataclass
 class FloodLimits:
-    """Telegram's limits as the stand-in enforces and checks them; ``tolerance`` absorbs loopback jitter."""
+    """Telegram's limits as the stand-in enforces and checks them; ``tolerance`` absorbs loopback jitter.
 
-    per_chat_interval: float = 1.0
-    overall_per_second: int = 30
-    group_per_minute: int = 20
-    group_period: float = 60.0
+    Field names match ``alertbot.notify.ratelimit.TelegramRateLimiter`` so tests can build both from one dict.
+    """
+
+    overall_limit: int = 30
     overall_period: float = 1.0
+    per_chat_interval: float = 1.0
+    group_limit: int = 20
+    group_period: float = 60.0
     tolerance: float = 0.01
-
-    @classmethod
-    def scaled(cls, time_scale: float, tolerance: float = 0.01) -> FloodLimits:
-        """The same limits with every period multiplied by ``time_scale`` (for fast tests)."""
-        return cls(
-            per_chat_interval=1.0 * time_scale,
-            group_period=60.0 * time_scale,
-            overall_period=1.0 * time_scale,
-            tolerance=tolerance,
-        )
 
 
 @dataclass
@@ -123,7 +116,9 @@ class BotApiStandIn:
         handler = _make_handler(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="botapi-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="botapi-standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -234,13 +229,13 @@ class BotApiStandIn:
                 if later - earlier < limits.per_chat_interval - limits.tolerance:
                     violations.append(f"chat {chat}: two sends {later - earlier:.3f} s apart")
             if chat.startswith(("-", "@")):
-                n = limits.group_per_minute
+                n = limits.group_limit
                 for index in range(len(times) - n):
                     if times[index + n] - times[index] < limits.group_period - limits.tolerance:
                         violations.append(f"group {chat}: {n + 1} sends within {limits.group_period} s")
         with self._lock:
             overall = sorted(self._state.all_accepted)
-        n = limits.overall_per_second
+        n = limits.overall_limit
         for index in range(len(overall) - n):
             if overall[index + n] - overall[index] < limits.overall_period - limits.tolerance:
                 violations.append(f"overall: {n + 1} sends within {limits.overall_period} s at index {index}")
@@ -255,10 +250,10 @@ class BotApiStandIn:
         if chat_times and now - chat_times[-1] < limits.per_chat_interval - limits.tolerance:
             return limits.per_chat_interval
         overall = self._state.all_accepted
-        n = limits.overall_per_second
+        n = limits.overall_limit
         if len(overall) >= n and now - overall[-n] < limits.overall_period - limits.tolerance:
             return limits.overall_period
-        n = limits.group_per_minute
+        n = limits.group_limit
         if (
             chat_id.startswith(("-", "@"))
             and len(chat_times) >= n
