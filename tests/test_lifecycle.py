@@ -43,7 +43,11 @@ def factory(any_settings: Settings) -> Iterator[db.SessionFactory]:
     add_enterprise(factory, "other", "OTHERCO")
     add_subscriber(factory, name="staff", role=Role.STAFF.value, channels={"email": "staff@centre.example"})
     add_subscriber(
-        factory, name="acme ip", role=Role.ENTERPRISE.value, enterprise_id="acme", channels={"email": "ip@acme.example"}
+        factory,
+        name="acme ip",
+        role=Role.ENTERPRISE.value,
+        enterprise_id="acme",
+        channels={"email": "ip@acme.example"},
     )
     yield factory
     # The cached engine keeps pooled connections; close them before the schema goes (and before GC warns).
@@ -55,7 +59,9 @@ def _rows(factory: db.SessionFactory, model, *where):  # type: ignore[no-untyped
         return list(session.exec(select(model).where(*where)).all())
 
 
-def test_one_alert_per_record_and_enterprise_and_a_followup_on_a_later_event(factory: db.SessionFactory) -> None:
+def test_one_alert_per_record_and_enterprise_and_a_followup_on_a_later_event(
+    factory: db.SessionFactory,
+) -> None:
     [alert_id] = add_alerts(factory, make_records(1))
     first = _rows(factory, Delivery, Delivery.alert_id == alert_id)
     assert sorted(d.kind for d in first) == ["alert", "alert"]  # staff + the enterprise, one channel each
@@ -136,7 +142,9 @@ def test_dismissal_suppresses_the_same_applicant_filing_the_same_mark(factory: d
 
 def test_escalation_queues_one_note_to_staff(factory: db.SessionFactory) -> None:
     [alert_id] = add_alerts(factory, make_records(1))
-    add_subscriber(factory, name="staff 2", role=Role.STAFF.value, channels={"telegram": "77", "email": "s2@c.example"})
+    add_subscriber(
+        factory, name="staff 2", role=Role.STAFF.value, channels={"telegram": "77", "email": "s2@c.example"}
+    )
     with db.transaction(factory) as session:
         result = transition(session, alert_id, "escalate", actor="telegram:42", note="booth 3 sells fakes")
     notes = _rows(factory, Delivery, Delivery.kind == "notice")
@@ -160,10 +168,25 @@ def test_alert_view_counts_days_left_from_today(factory: db.SessionFactory) -> N
         view = alert_view(session, alert, dt.date(2026, 12, 1), followup_event="published")
     assert view.days_left == 30
     assert view.opposition_deadline == dt.date(2026, 12, 31)
-    assert (view.enterprise_name_zh, view.enterprise_name_en, view.mark) == ("ACME机械", "ACME Machinery", "ACME")
-    assert (view.applicant, view.office, view.classes, view.kind) == ("Copycat Trading Ltd", "US", (7,), "trademark")
-    assert view.url is not None and view.url.endswith("90000000")
-    assert (view.score, view.reasons, view.followup_event, view.status) == (0.97, ("exact",), "published", "new")
+    assert (view.enterprise_name_zh, view.enterprise_name_en, view.mark) == (
+        "ACME机械",
+        "ACME Machinery",
+        "ACME",
+    )
+    assert (view.applicant, view.office, view.classes, view.kind) == (
+        "Copycat Trading Ltd",
+        "US",
+        (7,),
+        "trademark",
+    )
+    assert view.url is not None
+    assert view.url.endswith("90000000")
+    assert (view.score, view.reasons, view.followup_event, view.status) == (
+        0.97,
+        ("exact",),
+        "published",
+        "new",
+    )
 
 
 def test_cli_lists_shows_and_triages_with_the_actor_in_the_audit_log(any_settings: Settings, factory) -> None:
@@ -186,7 +209,9 @@ def test_cli_lists_shows_and_triages_with_the_actor_in_the_audit_log(any_setting
 
     actors = {(e.entity_id, e.actor) for e in _rows(factory, AuditLog, AuditLog.entity_type == "alert")}
     assert (str(ids[0]), "cli:alice") in actors
-    assert {actor for entity, actor in actors if entity != str(ids[0])} == {f"cli:{__import__('getpass').getuser()}"}
+    assert {actor for entity, actor in actors if entity != str(ids[0])} == {
+        f"cli:{__import__('getpass').getuser()}"
+    }
 
     result = runner.invoke(app, ["alerts", "list", "--status", "dismissed"], terminal_width=200)
     assert result.exit_code == 0, result.output

@@ -10,7 +10,15 @@ from sqlmodel import col, select
 
 from alertbot import db as database
 from alertbot.cli._common import console, err_console
-from alertbot.lifecycle import Action, AlertNotFound, TransitionError, alert_view, audit_trail, local_today, transition
+from alertbot.lifecycle import (
+    Action,
+    AlertNotFound,
+    TransitionError,
+    alert_view,
+    audit_trail,
+    local_today,
+    transition,
+)
 from alertbot.models import Alert, AlertStatus, Delivery, Record, Risk
 from alertbot.notify.render import render_alert
 from alertbot.settings import get_settings
@@ -46,7 +54,16 @@ def list_alerts(
     if risk is not None:
         query = query.where(col(Alert.risk).in_([r.value for r in Risk if r.rank >= risk.rank]))
     query = query.order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)
-    table = Table("id", "risk 风险", "status 状态", "enterprise 企业", "mark 标识", "applicant 申请人", "record", "deadline 截止")
+    table = Table(
+        "id",
+        "risk 风险",
+        "status 状态",
+        "enterprise 企业",
+        "mark 标识",
+        "applicant 申请人",
+        "record",
+        "deadline 截止",
+    )
     with database.session_factory(settings)() as session:
         rows = session.exec(query).all()
         for alert, record in rows:
@@ -90,7 +107,10 @@ def show(
             before = (entry.before or {}).get("status", "")
             after = (entry.after or {}).get("status", "")
             note = f"  note: {entry.note}" if entry.note else ""
-            console.print(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {before}→{after}{note}", markup=False)
+            console.print(
+                f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {before}→{after}{note}",
+                markup=False,
+            )
         deliveries = session.exec(
             select(Delivery).where(Delivery.alert_id == alert_id).order_by(col(Delivery.id))
         ).all()
@@ -98,7 +118,8 @@ def show(
         for delivery in deliveries:
             console.print(
                 f"  #{delivery.id} {delivery.kind} {delivery.channel}:{delivery.target} {delivery.status} "
-                f"attempts={delivery.attempts}" + (f" error={delivery.last_error}" if delivery.last_error else ""),
+                f"attempts={delivery.attempts}"
+                + (f" error={delivery.last_error}" if delivery.last_error else ""),
                 markup=False,
             )
 

@@ -22,7 +22,11 @@ def add_enterprise(factory: SessionFactory, enterprise_id: str = "acme", mark: s
     with transaction(factory) as session:
         session.add(
             Enterprise(
-                id=enterprise_id, name_zh=f"{mark}机械", name_en=f"{mark} Machinery", marks=[mark], classes=[7]
+                id=enterprise_id,
+                name_zh=f"{mark}机械",
+                name_en=f"{mark} Machinery",
+                marks=[mark],
+                classes=[7],
             )
         )
 
@@ -70,7 +74,13 @@ def make_records(
 def hit(enterprise_id: str = "acme", mark: str = "ACME", risk: str = "high") -> HitLike:
     """A matcher hit on ``enterprise_id``."""
     return HitLike(
-        watch_id=enterprise_id, risk=risk, score=0.97, mark=mark, variant=mark, reasons=("exact",), class_overlap=(7,)
+        watch_id=enterprise_id,
+        risk=risk,
+        score=0.97,
+        mark=mark,
+        variant=mark,
+        reasons=("exact",),
+        class_overlap=(7,),
     )
 
 

@@ -1,0 +1,575 @@
+"""The outbox dispatcher: leases due ``Delivery`` rows, sends them through their channel, records the outcome.
+
+Guarantees (see docs/delivery.md):
+
+* **Nothing is marked sent before the channel accepted it.** A row is leased (``lease_owner``/``lease_until``)
+  before the send and marked ``sent`` right after the provider answered, in its own short transaction. A
+  dispatcher killed in between leaves the row leased; once the lease expires another dispatcher sends it
+  again, so a crash repeats at most the deliveries that were in flight (at-least-once, never lost).
+* **No two dispatchers send the same row.** PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` then the lease is
+  written in the same transaction. SQLite: a conditional ``UPDATE … WHERE status='pending' AND (lease_until IS
+  NULL OR lease_until < now)``; SQLite serialises writers, so only one claim of a row can succeed.
+* **Failures retry** with exponential backoff and jitter, never sooner than the provider's ``retry_after``;
+  after ``settings.delivery_max_attempts`` (or at once for a permanent error) the row is ``failed`` and staff
+  get a notice, itself an outbox row. A failed notice about a failure is logged, not re-notified.
+* **Dead targets are switched off**: a permanent error with ``deactivate_target`` (Telegram 403) removes that
+  channel from the subscriber (the subscriber becomes inactive when it was the last one) and fails the
+  subscriber's other pending rows on that channel.
+* **Digests**: due ``digest`` rows of one subscriber and channel go out as ONE digest message; an
+  ``initial-report`` row is a digest of the alerts in its payload; ``notice``/``escalation`` rows are plain
+  notes from the payload's subject and body. Every message is in the subscriber's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from alertbot.alerting import notify_staff
+from alertbot.db import SessionFactory, session_factory, transaction
+from alertbot.lifecycle import alert_view, local_today
+from alertbot.models import Alert, AuditLog, Delivery, DeliveryStatus, Enterprise, Subscriber, utcnow
+from alertbot.notify.base import AlertView, Channel, Message, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.render import render_alert, render_digest, render_notice
+from alertbot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+FAILURE_NOTICE_PREFIX = "delivery-failed:"
+DIGEST_KINDS = frozenset({"digest"})
+REPORT_KINDS = frozenset({"initial-report"})
+NOTICE_KINDS = frozenset({"notice", "escalation"})
+_ERROR_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: attempt ``n`` waits ``base * factor**(n-1)`` seconds (capped at
+    ``cap``), reduced by a random fraction of up to ``jitter`` so that many failures do not retry in step,
+    and never less than the provider's ``retry_after``."""
+
+    base: float = 30.0
+    factor: float = 2.0
+    cap: float = 6 * 3600.0
+    jitter: float = 0.5
+
+    def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before the next attempt after ``attempts`` failed ones."""
+        raw = min(self.cap, self.base * self.factor ** max(attempts - 1, 0))
+        jittered = raw * (1.0 - self.jitter * rng.random())
+        return max(jittered, retry_after or 0.0)
+
+
+@dataclass
+class DispatchStats:
+    """What one or more dispatcher passes did."""
+
+    claimed: int = 0  # delivery rows leased
+    messages: int = 0  # messages handed to a channel (a digest of many rows counts once)
+    sent: int = 0  # rows marked sent
+    retried: int = 0  # rows rescheduled after a transient failure
+    failed: int = 0  # rows marked failed (attempts exhausted, permanent error, dead subscriber)
+    deactivated: int = 0  # subscriber targets switched off after a permanent refusal
+    staff_notices: int = 0  # staff notice rows queued about failures
+    lease_lost: int = 0  # rows whose lease another dispatcher took over while we were sending
+
+    def add(self, other: DispatchStats) -> None:
+        """Add ``other``'s counts to these."""
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name."""
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One message to send: a single row, or every due digest row of one subscriber and channel."""
+
+    rows: tuple[Delivery, ...]
+
+    @property
+    def head(self) -> Delivery:
+        return self.rows[0]
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows if row.id is not None]
+
+
+def default_owner() -> str:
+    """A lease owner name that tells operators which process holds a row: host, pid and a random tag."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """Every configured channel from the registry in :mod:`alertbot.notify` (unconfigured ones are left out)."""
+    from alertbot import notify
+
+    registry: Mapping[str, type[Channel]] = getattr(notify, "CHANNELS", {})
+    built: dict[str, Channel] = {}
+    for name, channel_type in registry.items():
+        channel = channel_type.from_settings(settings)
+        if channel is not None:
+            built[name] = channel
+    return built
+
+
+def _due(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(
+        col(Delivery.status) == DeliveryStatus.PENDING.value,
+        col(Delivery.next_attempt_at) <= now,
+        or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+    )
+
+
+class Dispatcher:
+    """A long-lived dispatcher: keep one per process so channel connections and rate limits carry over.
+
+    ``channels`` defaults to every configured channel of the registry; ``concurrency`` bounds how many
+    messages are in flight at once (rate limits are kept by the channels themselves).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        factory: SessionFactory | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        owner: str | None = None,
+        policy: RetryPolicy | None = None,
+        lease_seconds: float = 300.0,
+        concurrency: int = 16,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.factory = factory or session_factory(self.settings)
+        self._own_channels = channels is None
+        self.channels: Mapping[str, Channel] = build_channels(self.settings) if channels is None else channels
+        self.owner = owner or default_owner()
+        self.policy = policy or RetryPolicy()
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.concurrency = max(1, concurrency)
+        self.rng = rng or random.Random()
+        self.actor = f"dispatcher:{self.owner}"
+
+    async def aclose(self) -> None:
+        """Close the channels this dispatcher built."""
+        if self._own_channels:
+            for channel in self.channels.values():
+                await channel.aclose()
+
+    async def __aenter__(self) -> Dispatcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- one pass ------------------------------------------------------------------------------------------
+    async def dispatch_once(self, limit: int = 100) -> DispatchStats:
+        """Lease up to ``limit`` due rows (plus the rest of their digests), send them, record the outcomes."""
+        stats = DispatchStats()
+        token = f"{self.owner}#{uuid.uuid4().hex[:8]}"
+        rows = self._claim(token, limit)
+        if not rows:
+            return stats
+        stats.claimed = len(rows)
+        renewer = asyncio.create_task(self._renew_lease(token))
+        try:
+            semaphore = asyncio.Semaphore(self.concurrency)
+
+            async def run(unit: _Unit) -> DispatchStats:
+                async with semaphore:
+                    return await self._deliver(unit, token)
+
+            for result in await asyncio.gather(*(run(unit) for unit in _units(rows))):
+                stats.add(result)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        return stats
+
+    async def drain(self, limit: int = 100) -> DispatchStats:
+        """Dispatch until no row is due (rows waiting for a retry later are left for later)."""
+        total = DispatchStats()
+        while True:
+            stats = await self.dispatch_once(limit)
+            total.add(stats)
+            if stats.claimed == 0:
+                return total
+
+    async def run(
+        self, stop: asyncio.Event | None = None, interval: float = 2.0, limit: int = 100
+    ) -> DispatchStats:
+        """Dispatch until ``stop`` is set, sleeping ``interval`` seconds whenever nothing is due."""
+        stop = stop or asyncio.Event()
+        total = DispatchStats()
+        while not stop.is_set():
+            try:
+                stats = await self.dispatch_once(limit)
+            except Exception:
+                # A database hiccup must not end the always-on dispatcher; the rows stay in the outbox.
+                log.exception("dispatcher pass failed; retrying in %.1f s", interval)
+                stats = DispatchStats()
+            total.add(stats)
+            if stats.claimed == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+        return total
+
+    # -- leasing -------------------------------------------------------------------------------------------
+    def _claim(self, token: str, limit: int) -> list[Delivery]:
+        now = utcnow()
+        until = now + self.lease
+        with transaction(self.factory) as session:
+            postgres = session.get_bind().dialect.name == "postgresql"
+            query = (
+                select(Delivery.id, Delivery.kind, Delivery.subscriber_id, Delivery.channel)
+                .where(_due(now))
+                .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+                .limit(limit)
+            )
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            picked = session.exec(query).all()
+            if not picked:
+                return []
+            ids = {row[0] for row in picked}
+            digest_of = {(row[2], row[3]) for row in picked if row[1] in DIGEST_KINDS}
+            if digest_of:
+                # The rest of each chosen digest goes too, so a subscriber gets one digest, not several.
+                more = (
+                    select(Delivery.id, Delivery.subscriber_id, Delivery.channel)
+                    .where(
+                        _due(now),
+                        col(Delivery.kind).in_(DIGEST_KINDS),
+                        col(Delivery.subscriber_id).in_({sub for sub, _ in digest_of}),
+                    )
+                    .order_by(col(Delivery.id))
+                )
+                if postgres:
+                    more = more.with_for_update(skip_locked=True)
+                ids |= {row[0] for row in session.exec(more).all() if (row[1], row[2]) in digest_of}
+            session.exec(
+                update(Delivery)
+                .where(col(Delivery.id).in_(ids), _due(now))
+                .values(lease_owner=token, lease_until=until)
+            )
+        with self.factory() as session:
+            return list(
+                session.exec(
+                    select(Delivery).where(Delivery.lease_owner == token).order_by(col(Delivery.id))
+                ).all()
+            )
+
+    async def _renew_lease(self, token: str) -> None:
+        # Rate-limit waits can make a batch outlast the lease; renewing keeps another dispatcher off our rows.
+        period = max(self.lease.total_seconds() / 3, 0.05)
+        while True:
+            await asyncio.sleep(period)
+            with transaction(self.factory) as session:
+                session.exec(
+                    update(Delivery)
+                    .where(
+                        col(Delivery.lease_owner) == token,
+                        col(Delivery.status) == DeliveryStatus.PENDING.value,
+                    )
+                    .values(lease_until=utcnow() + self.lease)
+                )
+
+    # -- one message ---------------------------------------------------------------------------------------
+    async def _deliver(self, unit: _Unit, token: str) -> DispatchStats:
+        stats = DispatchStats()
+        head = unit.head
+        try:
+            subscriber, message = self._prepare(unit)
+        except PermanentDeliveryError as error:
+            self._fail(unit, token, str(error), stats, notify=True)
+            return stats
+        if subscriber is None or not subscriber.active or head.channel not in subscriber.channels:
+            self._fail(
+                unit, token, "the subscriber or this channel of it was deactivated", stats, notify=False
+            )
+            return stats
+        channel = self.channels.get(head.channel)
+        stats.messages += 1
+        try:
+            if channel is None:
+                raise TransientDeliveryError(f"channel {head.channel!r} is not configured in this process")
+            provider_id = await channel.send(head.target, message)
+        except TransientDeliveryError as error:
+            self._retry(unit, token, str(error), error.retry_after, stats)
+        except PermanentDeliveryError as error:
+            if error.deactivate_target:
+                self._deactivate(unit, token, str(error), stats)
+            else:
+                self._fail(unit, token, str(error), stats, notify=True)
+        except Exception as error:  # an unexpected channel error is retried, never lost
+            log.exception("channel %s raised an unexpected error for delivery %s", head.channel, head.id)
+            self._retry(unit, token, f"{type(error).__name__}: {error}", None, stats)
+        else:
+            self._mark_sent(unit, token, provider_id, stats)
+        return stats
+
+    def _prepare(self, unit: _Unit) -> tuple[Subscriber | None, Message]:
+        head = unit.head
+        today = local_today(self.settings.timezone)
+        with self.factory() as session:
+            subscriber = (
+                session.get(Subscriber, head.subscriber_id) if head.subscriber_id is not None else None
+            )
+            lang = subscriber.language if subscriber and subscriber.language in ("zh", "en") else None
+            lang = lang or self.settings.language
+            if head.kind in NOTICE_KINDS:
+                subject = str(head.payload.get("subject") or head.kind)
+                return subscriber, render_notice(subject, str(head.payload.get("body") or ""), lang)
+            if head.kind in REPORT_KINDS:
+                ids = [int(alert_id) for alert_id in head.payload.get("alert_ids", [])]
+                views = self._views(session, [(alert_id, None) for alert_id in ids], today)
+                title = _report_title(session, head.payload.get("enterprise_id"), len(views), lang)
+                return subscriber, render_digest(views, lang, title=title)
+            if head.kind in DIGEST_KINDS:
+                pairs = [
+                    (row.alert_id, row.payload.get("event")) for row in unit.rows if row.alert_id is not None
+                ]
+                return subscriber, render_digest(self._views(session, pairs, today), lang)
+            if head.alert_id is None:
+                raise PermanentDeliveryError(f"delivery {head.id} of kind {head.kind!r} names no alert")
+            views = self._views(session, [(head.alert_id, head.payload.get("event"))], today)
+            if not views:
+                raise PermanentDeliveryError(f"delivery {head.id}: alert {head.alert_id} no longer exists")
+            return subscriber, render_alert(views[0], lang)
+
+    @staticmethod
+    def _views(session: Session, pairs: Sequence[tuple[int, Any]], today: dt.date) -> list[AlertView]:
+        views: list[AlertView] = []
+        for alert_id, event in pairs:
+            alert = session.get(Alert, alert_id)
+            if alert is not None:
+                views.append(alert_view(session, alert, today, followup_event=str(event) if event else None))
+        return views
+
+    # -- outcomes ------------------------------------------------------------------------------------------
+    def _leased(self, session: Session, unit: _Unit, token: str, stats: DispatchStats) -> list[Delivery]:
+        rows = [row for row in (session.get(Delivery, i) for i in unit.ids) if row is not None]
+        held = [
+            row for row in rows if row.lease_owner == token and row.status == DeliveryStatus.PENDING.value
+        ]
+        if len(held) < len(unit.ids):
+            stats.lease_lost += len(unit.ids) - len(held)
+            log.warning("lost the lease on deliveries %s; another dispatcher took them over", unit.ids)
+        return held
+
+    def _mark_sent(self, unit: _Unit, token: str, provider_id: str, stats: DispatchStats) -> None:
+        now = utcnow()
+        with transaction(self.factory) as session:
+            for row in self._leased(session, unit, token, stats):
+                row.status = DeliveryStatus.SENT.value
+                row.sent_at = now
+                row.provider_id = provider_id[:_ERROR_LIMIT]
+                row.attempts += 1
+                row.last_error = None
+                row.lease_owner = None
+                row.lease_until = None
+                session.add(row)
+                stats.sent += 1
+
+    def _retry(
+        self, unit: _Unit, token: str, error: str, retry_after: float | None, stats: DispatchStats
+    ) -> None:
+        exhausted: list[Delivery] = []
+        with transaction(self.factory) as session:
+            now = utcnow()
+            for row in self._leased(session, unit, token, stats):
+                row.attempts += 1
+                row.last_error = error[:_ERROR_LIMIT]
+                row.lease_owner = None
+                row.lease_until = None
+                if row.attempts >= self.settings.delivery_max_attempts:
+                    row.status = DeliveryStatus.FAILED.value
+                    exhausted.append(row)
+                    stats.failed += 1
+                else:
+                    delay = self.policy.delay(row.attempts, retry_after, self.rng)
+                    row.next_attempt_at = now + dt.timedelta(seconds=delay)
+                    stats.retried += 1
+                session.add(row)
+            if exhausted:
+                reason = f"gave up after {self.settings.delivery_max_attempts} attempts; last error: {error}"
+                stats.staff_notices += self._tell_staff(session, exhausted, reason)
+
+    def _fail(self, unit: _Unit, token: str, error: str, stats: DispatchStats, *, notify: bool) -> None:
+        with transaction(self.factory) as session:
+            failed = self._fail_rows(session, self._leased(session, unit, token, stats), error)
+            stats.failed += len(failed)
+            if notify and failed:
+                stats.staff_notices += self._tell_staff(session, failed, error)
+
+    @staticmethod
+    def _fail_rows(session: Session, rows: Sequence[Delivery], error: str) -> list[Delivery]:
+        for row in rows:
+            row.attempts += 1
+            row.status = DeliveryStatus.FAILED.value
+            row.last_error = error[:_ERROR_LIMIT]
+            row.lease_owner = None
+            row.lease_until = None
+            session.add(row)
+        return list(rows)
+
+    def _deactivate(self, unit: _Unit, token: str, error: str, stats: DispatchStats) -> None:
+        head = unit.head
+        with transaction(self.factory) as session:
+            failed = self._fail_rows(session, self._leased(session, unit, token, stats), error)
+            subscriber = (
+                session.get(Subscriber, head.subscriber_id) if head.subscriber_id is not None else None
+            )
+            if subscriber is not None and subscriber.channels.get(head.channel) == head.target:
+                before = {"active": subscriber.active, "channels": dict(subscriber.channels)}
+                remaining = {
+                    name: target for name, target in subscriber.channels.items() if name != head.channel
+                }
+                subscriber.channels = remaining
+                subscriber.active = subscriber.active and bool(remaining)
+                session.add(subscriber)
+                session.add(
+                    AuditLog(
+                        actor=self.actor,
+                        action="subscriber.deactivate_target",
+                        entity_type="subscriber",
+                        entity_id=str(subscriber.id),
+                        before=before,
+                        after={"active": subscriber.active, "channels": remaining},
+                        note=error[:_ERROR_LIMIT],
+                    )
+                )
+                stats.deactivated += 1
+                # The subscriber's other rows on the dead target cannot succeed either.
+                others = session.exec(
+                    select(Delivery).where(
+                        Delivery.subscriber_id == subscriber.id,
+                        Delivery.channel == head.channel,
+                        Delivery.status == DeliveryStatus.PENDING.value,
+                        col(Delivery.id).not_in(unit.ids),
+                    )
+                ).all()
+                failed += self._fail_rows(session, others, f"target deactivated: {error}")
+            stats.failed += len(failed)
+            if failed:
+                stats.staff_notices += self._tell_staff(session, failed, f"target switched off: {error}")
+
+    def _tell_staff(self, session: Session, rows: Sequence[Delivery], reason: str) -> int:
+        about = [row for row in rows if not row.dedupe_key.startswith(FAILURE_NOTICE_PREFIX)]
+        for row in rows:
+            if row.dedupe_key.startswith(FAILURE_NOTICE_PREFIX):
+                # A notice about a failure failed: telling staff again could loop forever; the log must do.
+                log.error("staff failure notice %s could not be delivered: %s", row.dedupe_key, reason)
+        if not about:
+            return 0
+        lines = "\n".join(
+            f"- #{row.id} {row.kind} alert={row.alert_id} subscriber={row.subscriber_id} "
+            f"{row.channel}:{row.target} attempts={row.attempts}"
+            for row in about[:50]
+        )
+        more = f"\n… +{len(about) - 50}" if len(about) > 50 else ""
+        queued = notify_staff(
+            session,
+            dedupe_key=f"{FAILURE_NOTICE_PREFIX}{about[0].id}",
+            subject=f"投递失败 Delivery failed: {len(about)} × {about[0].channel}",
+            body=f"以下投递已标记为失败 These deliveries were marked failed:\n{lines}{more}\n\n原因 Reason: {reason}",
+            alert_id=about[0].alert_id,
+        )
+        if queued == 0:
+            log.error(
+                "deliveries %s failed and no active staff subscriber can be told: %s",
+                [r.id for r in about],
+                reason,
+            )
+        return queued
+
+
+def _units(rows: Sequence[Delivery]) -> list[_Unit]:
+    units: list[_Unit] = []
+    digests: dict[tuple[int | None, str, str], list[Delivery]] = {}
+    for row in rows:
+        if row.kind in DIGEST_KINDS:
+            digests.setdefault((row.subscriber_id, row.channel, row.target), []).append(row)
+        else:
+            units.append(_Unit((row,)))
+    units.extend(_Unit(tuple(group)) for group in digests.values())
+    return sorted(units, key=lambda unit: unit.head.id or 0)
+
+
+def _report_title(session: Session, enterprise_id: object, count: int, lang: str) -> str:
+    enterprise = session.get(Enterprise, str(enterprise_id)) if enterprise_id else None
+    if lang == "en":
+        name = (enterprise.name_en or enterprise.name_zh) if enterprise else str(enterprise_id or "")
+        return f"Initial search report: {count} alerts for {name}"
+    name = (enterprise.name_zh or enterprise.name_en) if enterprise else str(enterprise_id or "")
+    return f"初始检索报告：{name} 共 {count} 条预警"
+
+
+async def dispatch_once(
+    settings: Settings | None = None,
+    *,
+    owner: str | None = None,
+    limit: int = 100,
+    channels: Mapping[str, Channel] | None = None,
+    factory: SessionFactory | None = None,
+    policy: RetryPolicy | None = None,
+    lease_seconds: float = 300.0,
+    concurrency: int = 16,
+) -> DispatchStats:
+    """One dispatcher pass with a fresh :class:`Dispatcher` (long-running callers should keep one instead)."""
+    dispatcher = Dispatcher(
+        settings,
+        factory=factory,
+        channels=channels,
+        owner=owner,
+        policy=policy,
+        lease_seconds=lease_seconds,
+        concurrency=concurrency,
+    )
+    async with dispatcher:
+        return await dispatcher.dispatch_once(limit)
+
+
+async def run_dispatcher(
+    settings: Settings | None = None,
+    *,
+    stop: asyncio.Event | None = None,
+    interval: float = 2.0,
+    channels: Mapping[str, Channel] | None = None,
+    factory: SessionFactory | None = None,
+    owner: str | None = None,
+    policy: RetryPolicy | None = None,
+    lease_seconds: float = 300.0,
+    concurrency: int = 16,
+    limit: int = 100,
+) -> DispatchStats:
+    """Run the dispatcher until ``stop`` is set (forever when not given); returns the totals."""
+    dispatcher = Dispatcher(
+        settings,
+        factory=factory,
+        channels=channels,
+        owner=owner,
+        policy=policy,
+        lease_seconds=lease_seconds,
+        concurrency=concurrency,
+    )
+    async with dispatcher:
+        return await dispatcher.run(stop, interval, limit)
