@@ -152,7 +152,9 @@ class RobotChannel(Channel):
     async def _post(self, url: str, key: str, message: Message, part: str, *, deactivate: bool) -> None:
         where = urlsplit(url).netloc
         try:
-            response = await self.client.post(url, params=self.query(key), json=self.payload(message, part))
+            # Merge rather than pass params=: httpx would drop the query already in the URL (key, access_token).
+            request_url = httpx.URL(url).copy_merge_params(self.query(key))
+            response = await self.client.post(request_url, json=self.payload(message, part))
         except httpx.TransportError as error:
             raise TransientDeliveryError(f"{self.name} robot at {where} unreachable: {error!r}") from error
         if response.status_code == 429 or response.status_code >= 500:
