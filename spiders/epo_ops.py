@@ -225,7 +225,7 @@ class EpoOpsSpider(GazetteSpider):
                 self.crawler.stats.inc_value("alertbot/token_refreshes")
                 yield self.token_request(retry=request)
                 return
-        self.on_error(failure)
+        self.record_failure(failure)
 
     def finalise_state(self) -> None:
         """After a complete, error-free search, the next run starts the day after this one's end."""

@@ -158,12 +158,15 @@ class St66TrademarkSpider(GazetteSpider):
                 "alertbot/config_errors",
             )
             return
+        requests = []
         for url in urls:
             file_name = Path(url).name
             if self.since is None and self.seen_file(file_name):
                 self.crawler.stats.inc_value("alertbot/files_already_seen")
                 continue
-            yield self.file_request(url, file_name)
+            requests.append(self.file_request(url, file_name))
+        for request in self.queue_files(requests):
+            yield request
 
     # ---- parsing --------------------------------------------------------------------------------------
 

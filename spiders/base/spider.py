@@ -105,6 +105,7 @@ class GazetteSpider(scrapy.Spider):
         self.xml_max_bytes = DEFAULT_XML_MAX_BYTES
         self.today = dt.date.today()
         self._parse_lock: asyncio.Lock | None = None
+        self.file_queue: list[scrapy.Request] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GazetteSpider:
@@ -160,6 +161,18 @@ class GazetteSpider(scrapy.Spider):
             dont_filter=True,
         )
 
+    def queue_files(self, requests: list[scrapy.Request]) -> Iterator[scrapy.Request]:
+        """Fetch files one after another, oldest first: later snapshots must be stored after earlier ones,
+        and a file is only remembered as processed once the ones before it are done."""
+        self.file_queue.extend(requests)
+        next_request = self.next_file_request()
+        if next_request is not None:
+            yield next_request
+
+    def next_file_request(self) -> scrapy.Request | None:
+        """The next queued file download, if any."""
+        return self.file_queue.pop(0) if self.file_queue else None
+
     def download_headers(self) -> dict[str, str]:
         """Extra headers for file downloads (API keys)."""
         return {}
@@ -177,6 +190,9 @@ class GazetteSpider(scrapy.Spider):
             remember=response.meta.get("remember", True),
         ):
             yield item
+        next_request = self.next_file_request()
+        if next_request is not None:
+            yield next_request
 
     async def process_file(
         self,
@@ -242,8 +258,15 @@ class GazetteSpider(scrapy.Spider):
         self.crawler.stats.inc_value("alertbot/errors")
         self.run_errors.append(message)
 
-    def on_error(self, failure: Failure) -> None:
-        """Errback for every request: HTTP errors, timeouts and connection failures (after Scrapy's retries)."""
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """Errback for every request: record the failure, then go on with the next queued file."""
+        self.record_failure(failure)
+        next_request = self.next_file_request()
+        if next_request is not None:
+            yield next_request
+
+    def record_failure(self, failure: Failure) -> None:
+        """Record HTTP errors, timeouts and connection failures (after Scrapy's retries)."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if failure.check(HttpError):

@@ -80,6 +80,7 @@ class OdpProductSpider(GazetteSpider):
         ]
         entries.sort(key=lambda entry: str(entry.get("fileDataFromDate") or entry["fileName"]))
         start = self.start_date()
+        requests = []
         if start is None and entries and self.since is None:
             # First run: take the newest file only; `--since` backfills deliberately.
             entries = entries[-1:]
@@ -92,7 +93,8 @@ class OdpProductSpider(GazetteSpider):
             if self.since is None and self.seen_file(file_name, size=size):
                 self.crawler.stats.inc_value("alertbot/files_already_seen")
                 continue
-            yield self.file_request(str(entry["fileDownloadURI"]), file_name, file_date=file_date)
+            requests.append(self.file_request(str(entry["fileDownloadURI"]), file_name, file_date=file_date))
+        yield from self.queue_files(requests)
 
     def date_from_name(self, file_name: str) -> str:
         """``apc240925.zip`` / ``ipa220728.zip`` → ``2024-09-25``; empty when the name has no date."""

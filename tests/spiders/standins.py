@@ -111,3 +111,36 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 def fixture_bytes(spider: str, name: str) -> bytes:
     """Bytes of ``tests/fixtures/<spider>/<name>``."""
     return (FIXTURES / spider / name).read_bytes()
+
+
+@dataclass
+class Stored:
+    """What a crawl left in the database."""
+
+    records: dict[tuple[str, str], Any]
+    runs: list[Any]
+    quarantine: list[Any]
+    states: dict[str, dict[str, Any]]
+
+
+def stored(database_url: str) -> Stored:
+    """Read records (by (source, native id)), crawl runs, quarantine rows and source states."""
+    from sqlmodel import Session, select
+
+    from alertbot.db import make_engine
+    from alertbot.models import CrawlRun, Quarantine, Record, Source
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return Stored(
+                records={(r.source_key, r.native_id): r for r in session.exec(select(Record)).all()},
+                runs=list(session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()),  # type: ignore[arg-type]
+                quarantine=list(session.exec(select(Quarantine)).all()),
+                states={s.key: dict(s.state) for s in session.exec(select(Source)).all()},
+            )
+    finally:
+        engine.dispose()
+
+
+FAST_CRAWL = {"DOWNLOAD_DELAY": "0", "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "20"}
