@@ -2,7 +2,7 @@
 
 It is the demo's channel and is always configured (it needs no account). Any mail client opens the files.
 The file name is built from the alert ids and a hash of the content and target, and the file is written to a
-temporary name and renamed into place, so a retried send finds its file and never writes a second copy.
+temporary name and hard-linked into place (never overwriting), so a retried send finds its file and never writes a second copy.
 """
 
 from __future__ import annotations
@@ -65,10 +65,12 @@ class FileChannel(Channel):
                     stream.write(data)
                     stream.flush()
                     os.fsync(stream.fileno())
-                os.replace(temporary, path)
-            except BaseException:
+                # link() refuses to overwrite, so of two concurrent writers of the same message only one wins.
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            finally:
                 Path(temporary).unlink(missing_ok=True)
-                raise
         except OSError as error:
             raise TransientDeliveryError(f"cannot write {path}: {error}") from error
         return str(path)
