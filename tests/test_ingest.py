@@ -44,22 +44,19 @@ def _seed(settings: Settings, *, ids: set[str] | None = None) -> None:
     with db.transaction(db.session_factory(settings)) as session:
         apply_watchlist(session, rows, actor="test")
         session.add(Subscriber(name="staff", role=Role.STAFF.value, channels={"file": "staff@example.org"}))
-        session.add(
-            Subscriber(
-                name="siasun ip",
-                role=Role.ENTERPRISE.value,
-                enterprise_id="siasun",
-                channels={"email": "ip@siasun.example.cn"},
-            )
-        )
-        session.add(
-            Subscriber(
-                name="neusoft ip",
-                role=Role.ENTERPRISE.value,
-                enterprise_id="neusoft",
-                channels={"email": "ip@neusoft.example.cn"},
-            )
-        )
+        session.flush()
+        for row in rows:
+            if row.id in {"siasun", "neusoft"}:
+                session.add(_enterprise_subscriber(row.id))
+
+
+def _enterprise_subscriber(enterprise_id: str) -> Subscriber:
+    return Subscriber(
+        name=f"{enterprise_id} ip",
+        role=Role.ENTERPRISE.value,
+        enterprise_id=enterprise_id,
+        channels={"email": f"ip@{enterprise_id}.example.cn"},
+    )
 
 
 def _squat(
@@ -219,6 +216,8 @@ def test_retro_match_sends_one_initial_report_not_a_flood(any_settings: Settings
     assert _all(any_settings, Alert) == []
     with db.transaction(db.session_factory(any_settings)) as session:
         apply_watchlist(session, read_watchlist(SAMPLE), actor="staff:li")
+        session.flush()
+        session.add(_enterprise_subscriber("siasun"))
     found = retro_match(["siasun"], any_settings)
     assert len(found["siasun"]) >= 2
     alerts = _all(any_settings, Alert)
