@@ -72,6 +72,9 @@ def _root(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # Migration chatter ("Context impl SQLiteImpl") is noise for every command that ensures the schema.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def main() -> None:

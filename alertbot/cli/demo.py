@@ -75,17 +75,19 @@ def _seed(settings: Settings) -> int:
     return len(rows)
 
 
-def _crawl_samples() -> list[tuple[str, int]]:
-    from alertbot.crawling import run_spider, sample_sources
+def _crawl_samples() -> list[tuple[str, str]]:
+    from alertbot.crawling import run_crawl, sample_sources
 
     results = []
-    sources = sample_sources()
-    for name, url in sources:
+    for name, url in sample_sources():
         with console.status(f"crawling {name} ← {url}"):
-            result = run_spider(name, file=url)
-        results.append((name, result.returncode))
-        mark = "[green]ok[/green]" if result.returncode == 0 else f"[red]exit {result.returncode}[/red]"
-        console.print(f"  {name:<20} {mark}")
+            result = run_crawl(name, file=url)
+        results.append((name, result.status))
+        style = "green" if result.status == "ok" else "red"
+        counts = ", ".join(f"{k} {v}" for k, v in result.ingest.items() if isinstance(v, int))
+        console.print(f"  {name:<18} [{style}]{result.status}[/{style}]  {Path(url).name}  {counts}")
+        for error in result.errors[:3]:
+            err_console.print(f"    {error}")
     return results
 
 
@@ -159,7 +161,7 @@ def demo(
     console.print(
         f"[bold]4.[/bold] outbox: {sent} deliveries sent, {len(emails)} e-mails written to {outbox}/"
     )
-    failed = [name for name, code in crawled if code != 0]
+    failed = [name for name, status in crawled if status != "ok"]
     if failed:
         err_console.print(f"[red]spiders that failed: {', '.join(failed)}[/red] (see `alertbot status`)")
         raise typer.Exit(code=1)

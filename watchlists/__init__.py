@@ -1,0 +1,1 @@
+"""Bundled sample watchlists (data only; see README.md in this folder)."""
