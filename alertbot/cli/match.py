@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alertbot.cli._common import console, err_console
@@ -122,14 +122,13 @@ def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int) -
     progress = Progress(
         TextColumn("matching"),
         BarColumn(),
-        MofNCompleteColumn(),
+        DownloadColumn(),
         TimeElapsedColumn(),
         console=err_console,
         disable=size < PROGRESS_MIN_BYTES,
     )
     with progress:
-        # The total is an estimate from the file size (about 150 bytes a record); the bar is for humans only.
-        task = progress.add_task("records", total=max(1, size // 150))
+        task = progress.add_task("records", total=max(1, size))
         hits, errors, applicants = match_file(
             matcher, records, workers=workers, on_progress=lambda n: progress.advance(task, n)
         )

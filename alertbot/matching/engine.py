@@ -25,8 +25,13 @@ TYPO_MIN_LEN = 6
 """Marks at least this long accept any single edit; shorter ones only a swap of two neighbours."""
 AFFIX_MIN_LEN = 5
 """Coined marks at least this long are found glued inside a longer word ("MYJINBEI")."""
+PHONETIC_MIN_LEN = 4
+"""Sound-alike keys shorter than this (e.g. "iu" from YIOW) meet too much by chance to mean anything."""
 MAX_WINDOW = 6
 """Longest run of words joined when looking for a mark written with spaces ("Bei Fang Zhong Gong")."""
+
+CACHE_SIZE = 500_000
+"""Texts and names whose evidence is kept per matcher (gazettes repeat applicants and short marks)."""
 
 _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional"})
 _VARIANT_ORDER = {name: i for i, name in enumerate(VARIANTS)}
@@ -161,7 +166,6 @@ class Matcher:
                     self._han_start[key[:2]].append(mark)
                 for reading in nz.pinyin_readings(text):
                     self._pinyin["".join(reading)].append((mark, reading))
-                    self._phonetic[nz.phonetic("".join(reading))].append(mark)
                     if len(reading) >= 2:
                         self._syllable_start[reading[0], reading[1]].append((mark, reading))
             else:
@@ -173,7 +177,7 @@ class Matcher:
                 if kind != "acronym":
                     for deleted in nz.deletes(key):
                         self._latin_deletes[deleted].append(mark)
-                    if len(key) >= 5:
+                    if len(key) >= 5 and len(nz.phonetic(text)) >= PHONETIC_MIN_LEN:
                         self._phonetic[nz.phonetic(text)].append(mark)
                 if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
                     self._affix[key[:3]].append(mark)
@@ -190,7 +194,7 @@ class Matcher:
         if nz.is_latin(text) or (nz.has_han(text) and any(c.isascii() and c.isalpha() for c in text)):
             found.extend(self._latin_evidence(text))
         result = tuple(found)
-        if len(self._text_cache) > 200_000:
+        if len(self._text_cache) > CACHE_SIZE:
             self._text_cache.clear()
         self._text_cache[text] = result
         return result
@@ -241,7 +245,9 @@ class Matcher:
         for piece, whole in pieces:
             found.extend(self._typo_evidence(piece, whole, key))
         phon = nz.phonetic(text)
-        sounds_like = () if key.isalpha() and is_dictionary_word(key) else self._phonetic.get(phon, ())
+        sounds_like = self._phonetic.get(phon, ()) if len(phon) >= PHONETIC_MIN_LEN else ()
+        if sounds_like and key.isalpha() and is_dictionary_word(key):
+            sounds_like = ()
         for mark in sounds_like:
             if mark.kind != "acronym":
                 found.append(
@@ -273,8 +279,7 @@ class Matcher:
 
     def _typo_evidence(self, piece: str, whole: bool, key: str) -> list[_Evidence]:
         found: list[_Evidence] = []
-        # A one-edit neighbour that is itself an ordinary word ("biotech" near PIOTECH) is that word.
-        if len(piece) < 3 or (piece.isalpha() and is_dictionary_word(piece)):
+        if len(piece) < 3:
             return found
         seen: set[int] = set()
         pools = [self._latin_deletes.get(piece, ())]
@@ -292,6 +297,9 @@ class Matcher:
                     continue
                 tags = () if whole else ("containment:added-word",)
                 found.append(_Evidence(mark, "typo", fuzz.ratio(piece, mark.key), whole, tags))
+        # A one-edit neighbour that is itself an ordinary word ("biotech" near PIOTECH) is that word.
+        if found and piece.isalpha() and is_dictionary_word(piece):
+            return []
         return found
 
     def _han_evidence(self, text: str, *, whole_text: bool) -> list[_Evidence]:
@@ -320,6 +328,11 @@ class Matcher:
             for mark, reading in self._syllable_start.get((syllables[i], syllables[i + 1]), ()):
                 end = i + len(reading)
                 if syllables[i:end] != reading or han[i:end] == mark.key:
+                    continue
+                # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
+                # of Chinese); a squat keeps at least half of the characters.
+                changed = sum(1 for a, b in zip(han[i:end], mark.key, strict=False) if a != b)
+                if changed > max(1, len(mark.key) // 2):
                     continue
                 whole = whole_text and len(reading) == len(han)
                 share = 100.0 * len(reading) / len(han)
@@ -354,7 +367,7 @@ class Matcher:
                             _Evidence(ev.mark, "company-name", ev.score * 0.9, False, ("variant:typo",))
                         )
         result = tuple(found)
-        if len(self._name_cache) > 200_000:
+        if len(self._name_cache) > CACHE_SIZE:
             self._name_cache.clear()
         self._name_cache[name] = result
         return result
@@ -407,13 +420,27 @@ class Matcher:
             return ("high" if exactish else "medium"), tuple(reasons)
         return ("medium" if exactish else "low"), tuple(reasons)
 
-    def _compare(self, candidate: Candidate) -> tuple[list[PartyCheck], list[Comparison]]:
-        parties: list[tuple[str, str]] = []
+    def _evidence(
+        self, candidate: Candidate
+    ) -> tuple[tuple[_Evidence, ...], list[tuple[str, str, tuple[_Evidence, ...]]]]:
+        """Evidence from the mark text (trademarks only) and from each party name (applicant, exhibitor)."""
+        text_evidence: tuple[_Evidence, ...] = ()
+        if candidate.kind == "trademark" and candidate.text:
+            text_evidence = self._text_evidence(candidate.text)
+        parties: list[tuple[str, str, tuple[_Evidence, ...]]] = []
         if candidate.kind == "exhibitor" and candidate.text:
-            parties.append(("exhibitor", candidate.text))
+            parties.append(("exhibitor", candidate.text, self._name_evidence(candidate.text)))
         if candidate.applicant:
-            parties.append(("applicant", candidate.applicant))
-        checks = [self.check_party(name) for _, name in parties]
+            parties.append(("applicant", candidate.applicant, self._name_evidence(candidate.applicant)))
+        return text_evidence, parties
+
+    def _compare(
+        self,
+        candidate: Candidate,
+        text_evidence: tuple[_Evidence, ...],
+        parties: list[tuple[str, str, tuple[_Evidence, ...]]],
+    ) -> tuple[list[PartyCheck], list[Comparison]]:
+        checks = [self.check_party(name) for _, name, _ in parties]
         excluded_own = {w for c in checks for w in c.own_of}
         excluded_affiliate = {w for c in checks for w in c.affiliate_of}
         comparisons: list[Comparison] = []
@@ -435,32 +462,27 @@ class Matcher:
                 )
             )
 
-        if candidate.kind == "trademark" and candidate.text:
-            for ev in self._text_evidence(candidate.text):
-                add(ev, "text", False, False)
-        for (source, name), check in zip(parties, checks, strict=True):
+        for ev in text_evidence:
+            add(ev, "text", False, False)
+        for (source, _name, evidence), check in zip(parties, checks, strict=True):
             known = bool(check.own_of or check.affiliate_of)
-            for ev in self._name_evidence(name):
+            for ev in evidence:
                 add(ev, source, True, known)
         return checks, comparisons
 
-    def _hits(self, candidate: Candidate, comparisons: Iterable[Comparison]) -> list[Hit]:
+    def _hits(self, candidate: Candidate, comparisons: Sequence[Comparison]) -> list[Hit]:
+        accepted = [c for c in comparisons if c.accepted and c.risk is not None]
+        # Strongest first: risk, then the variant's strength, then the score.
+        accepted.sort(
+            key=lambda c: (-risk_rank(c.risk or "low"), _VARIANT_ORDER.get(c.variant, 99), -c.score)
+        )
         best: dict[str, Comparison] = {}
         reasons: dict[str, dict[str, None]] = defaultdict(dict)
-        for comp in comparisons:
-            if not comp.accepted or comp.risk is None:
-                continue
-            current = best.get(comp.watch_id)
-            rank = (risk_rank(comp.risk), -_VARIANT_ORDER.get(comp.variant, 99), comp.score)
-            if current is None or rank > (
-                risk_rank(current.risk or "low"),
-                -_VARIANT_ORDER.get(current.variant, 99),
-                current.score,
-            ):
-                best[comp.watch_id] = comp
+        for comp in accepted:
+            best.setdefault(comp.watch_id, comp)
+            reasons[comp.watch_id].update(dict.fromkeys(comp.reasons))
         hits = []
         for watch_id, comp in best.items():
-            reasons[watch_id].update(dict.fromkeys(comp.reasons))
             watch = self.watches[watch_id]
             hits.append(
                 Hit(
@@ -480,7 +502,10 @@ class Matcher:
     # ------------------------------------------------------------------ public API
     def match(self, candidate: Candidate) -> list[Hit]:
         """The alerts this record raises: at most one per enterprise, strongest evidence first."""
-        _, comparisons = self._compare(candidate)
+        text_evidence, parties = self._evidence(candidate)
+        if not text_evidence and not any(evidence for _, _, evidence in parties):
+            return []  # the common case: no index lookup found any watched mark
+        _, comparisons = self._compare(candidate, text_evidence, parties)
         return self._hits(candidate, comparisons)
 
     def match_many(self, candidates: Iterable[Candidate]) -> Iterator[Hit]:
@@ -490,7 +515,7 @@ class Matcher:
 
     def explain(self, candidate: Candidate) -> Explanation:
         """Every form derived from the record, who filed it, each comparison made and the decision."""
-        checks, comparisons = self._compare(candidate)
+        checks, comparisons = self._compare(candidate, *self._evidence(candidate))
         text = candidate.text or ""
         forms = {
             "folded": nz.fold(text),

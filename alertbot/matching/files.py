@@ -8,12 +8,13 @@ same code runs in-process.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from alertbot.matching.engine import Matcher
 from alertbot.matching.model import Candidate, Hit, Watch
@@ -66,17 +67,19 @@ def candidate_from_json(obj: Any, where: str) -> Candidate:
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object")
     record_id = obj.get("id")
-    if not isinstance(record_id, str | int) or record_id == "":
+    if not record_id or not isinstance(record_id, str | int):
         raise RecordError(f"{where}: field 'id' is missing or empty")
     kind = obj.get("kind")
     if kind not in RECORD_KINDS:
         raise RecordError(f"{where}: field 'kind' must be one of {sorted(RECORD_KINDS)}, got {kind!r}")
     text, applicant = obj.get("text"), obj.get("applicant")
-    for name, value in (("text", text), ("applicant", applicant)):
-        if value is not None and not isinstance(value, str):
-            raise RecordError(f"{where}: field {name!r} must be a string or null")
-    raw_classes = obj.get("classes") or []
-    if not isinstance(raw_classes, list) or not all(isinstance(c, int) and 0 <= c <= 45 for c in raw_classes):
+    if text is not None and type(text) is not str:
+        raise RecordError(f"{where}: field 'text' must be a string or null")
+    if applicant is not None and type(applicant) is not str:
+        raise RecordError(f"{where}: field 'applicant' must be a string or null")
+    raw_classes = obj.get("classes") or ()
+    classes = _nice_classes(raw_classes)
+    if classes is None:
         raise RecordError(
             f"{where}: field 'classes' must be a list of Nice classes 1-45, got {raw_classes!r}"
         )
@@ -86,54 +89,76 @@ def candidate_from_json(obj: Any, where: str) -> Candidate:
         kind=kind,
         text=text,
         applicant=applicant,
-        applicant_country=country if isinstance(country, str) else None,
-        classes=frozenset(c for c in raw_classes if c),
+        applicant_country=country if type(country) is str else None,
+        classes=classes,
     )
+
+
+_NICE_CLASSES = frozenset(range(46))
+
+
+def _nice_classes(raw: Any) -> frozenset[int] | None:
+    """The Nice classes of a record (0, "not yet classified", dropped), or None if malformed."""
+    if type(raw) not in (list, tuple) or any(type(c) is not int for c in raw):
+        return None
+    classes = frozenset(raw)
+    if not classes <= _NICE_CLASSES:
+        return None
+    return classes - {0} if 0 in classes else classes
 
 
 # The matcher a forked worker inherits (set in the parent just before the pool starts).
 _WORKER_MATCHER: Matcher | None = None
 
+_ChunkResult = tuple[list[dict[str, Any]], list[tuple[int, str]], dict[str, str | None], int, int]
 
-def _match_lines(
-    batch: tuple[str, int, list[str]],
-) -> tuple[list[dict[str, Any]], list[str], dict[str, str | None]]:
-    path, first_line, lines = batch
-    assert _WORKER_MATCHER is not None
+
+def _match_chunk(chunk: tuple[str, int, int]) -> _ChunkResult:
+    """Match the lines of one byte range; errors carry the line number within the chunk."""
+    path, start, end = chunk
+    matcher = _WORKER_MATCHER
+    assert matcher is not None
     hits: list[dict[str, Any]] = []
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     applicants: dict[str, str | None] = {}
-    for offset, line in enumerate(lines):
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        where = f"{path}: line {first_line + offset}"
         try:
-            candidate = candidate_from_json(json.loads(line), where)
+            candidate = candidate_from_json(json.loads(line), "")
         except json.JSONDecodeError as exc:
-            errors.append(f"{where}: not JSON ({exc.msg})")
+            errors.append((number, f"not JSON ({exc.msg})"))
             continue
         except RecordError as exc:
-            errors.append(str(exc))
+            errors.append((number, str(exc).removeprefix(": ")))
             continue
-        found = _WORKER_MATCHER.match(candidate)
+        found = matcher.match(candidate)
         if found:
             applicants[candidate.id] = candidate.applicant
             hits.extend(hit.to_json() for hit in found)
-    return hits, errors, applicants
+    return hits, errors, applicants, len(lines), end - start
 
 
-def _batches(path: Path, handle: TextIO, size: int) -> Iterator[tuple[str, int, list[str]]]:
-    batch: list[str] = []
-    first = 1
-    for number, line in enumerate(handle, start=1):
-        if not batch:
-            first = number
-        batch.append(line)
-        if len(batch) >= size:
-            yield str(path), first, batch
-            batch = []
-    if batch:
-        yield str(path), first, batch
+def _chunks(path: Path, chunk_bytes: int) -> list[tuple[str, int, int]]:
+    """Byte ranges of about ``chunk_bytes`` that start and end on line boundaries."""
+    size = path.stat().st_size
+    bounds = [0]
+    with path.open("rb") as handle:
+        while bounds[-1] + chunk_bytes < size:
+            handle.seek(bounds[-1] + chunk_bytes)
+            handle.readline()
+            position = handle.tell()
+            if position >= size:
+                break
+            bounds.append(position)
+    bounds.append(size)
+    return [(str(path), a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def match_file(
@@ -141,12 +166,14 @@ def match_file(
     records: Path,
     *,
     workers: int = 0,
-    batch_size: int = 5000,
+    chunk_bytes: int = 2_000_000,
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str], dict[str, str | None]]:
     """Match every record of a JSON-lines file; returns (hit objects, per-line errors, applicant by record).
 
-    ``workers=0`` uses every core. Bad lines are reported and skipped; the rest goes on.
+    ``workers=0`` uses every core; each worker reads its own byte ranges of the file, so the parent
+    neither parses nor ships lines. Bad lines are reported (file and line number) and skipped.
+    ``on_progress`` receives the number of bytes done after each chunk.
     """
     global _WORKER_MATCHER
     _WORKER_MATCHER = matcher
@@ -154,29 +181,26 @@ def match_file(
     hits: list[dict[str, Any]] = []
     errors: list[str] = []
     applicants: dict[str, str | None] = {}
-    with records.open(encoding="utf-8") as handle:
-        batches = _batches(records, handle, batch_size)
-        results: Iterable[tuple[list[dict[str, Any]], list[str], dict[str, str | None]]]
-        use_pool = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
-        if use_pool:
-            context = multiprocessing.get_context("fork")
-            pool = context.Pool(workers)
-            results = pool.imap(_match_lines, batches, chunksize=1)
-        else:
-            pool = None
-            results = map(_match_lines, batches)
-        try:
-            for batch_hits, batch_errors, batch_applicants in results:
-                hits.extend(batch_hits)
-                errors.extend(batch_errors)
-                applicants.update(batch_applicants)
-                if on_progress is not None:
-                    on_progress(batch_size)
-        finally:
-            if pool is not None:
-                pool.close()
-                pool.join()
-    _WORKER_MATCHER = None
+    chunks = _chunks(records, chunk_bytes)
+    use_pool = workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) if use_pool else None
+    results: Iterable[_ChunkResult] = (
+        pool.imap(_match_chunk, chunks, chunksize=1) if pool is not None else map(_match_chunk, chunks)
+    )
+    lines_before = 0
+    try:
+        for chunk_hits, chunk_errors, chunk_applicants, line_count, byte_count in results:
+            hits.extend(chunk_hits)
+            errors.extend(f"{records}: line {lines_before + n}: {message}" for n, message in chunk_errors)
+            applicants.update(chunk_applicants)
+            lines_before += line_count
+            if on_progress is not None:
+                on_progress(byte_count)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        _WORKER_MATCHER = None
     return hits, errors, applicants
 
 

@@ -7,9 +7,11 @@ resource (``wordfreq``), never by a hand list.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
+from cleanco import prepare_default_terms
+from wordfreq import get_frequency_dict
 
 # Chinese and Japanese legal forms, longest first so that the longest one is stripped in one step.
 HAN_LEGAL_SUFFIXES: tuple[str, ...] = tuple(
@@ -48,8 +50,8 @@ HANGUL_LEGAL_FORMS: frozenset[str] = frozenset(
     {"주식회사", "주", "유한회사", "유한책임회사", "합자회사", "합명회사"}
 )
 
-# Latin legal forms as token sequences (after punctuation folding, so "S.A." is "s a"). cleanco handles the
-# long tail; these cover what cleanco leaves (forms split by folding, group words, Asian romanisations).
+# Latin legal forms as token sequences (after punctuation folding, so "S.A." is "s a"). cleanco's table
+# (below) adds the long tail; these cover forms split by folding, group words and Asian romanisations.
 LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     sorted(
         {
@@ -130,6 +132,20 @@ LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         key=len,
         reverse=True,
     )
+)
+# cleanco's international legal-form table, minus the terms that are also region codes or ordinary words
+# ("uk", "eu", "sia", "at"): stripping those from the end of a name would turn "NEUSOFT UK LTD." into Neusoft.
+_NOT_LEGAL_FORMS = frozenset(
+    {"uk", "eu", "us", "usa", "sia", "at", "et", "ok", "ss", "ca", "sc", "ee", "ent"}
+)
+CLEANCO_LEGAL_FORMS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(part for part in terms if part not in {"&"})
+    for _, terms in prepare_default_terms()
+    if not any(part in _NOT_LEGAL_FORMS for part in terms)
+    and all(part.isalnum() for part in terms if part != "&")
+)
+ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    sorted(set(LATIN_LEGAL_FORMS) | {t for t in CLEANCO_LEGAL_FORMS if t}, key=len, reverse=True)
 )
 LATIN_LEGAL_PREFIXES: tuple[tuple[str, ...], ...] = (("pt",), ("ooo",), ("oao",), ("zao",), ("pao",), ("cv",))
 
@@ -364,11 +380,25 @@ LATIN_PLACES: frozenset[str] = frozenset(
 )
 
 
+_FREQUENCY_LANGUAGES = ("en", "de", "fr", "es", "it")
+
+
+@lru_cache(maxsize=8)
+def _frequencies(lang: str) -> dict[str, float]:
+    # One dict load per language (~0.1 s each) instead of wordfreq's per-call tokenising (~20 µs a call).
+    return dict(get_frequency_dict(lang))
+
+
+def _zipf(word: str, lang: str) -> float:
+    frequency = _frequencies(lang).get(word, 0.0)
+    return math.log10(frequency) + 9 if frequency > 0 else 0.0
+
+
 @lru_cache(maxsize=65536)
 def word_zipf(word: str) -> float:
-    """The highest Zipf frequency of ``word`` in English and the main EU-filing languages."""
-    english = zipf_frequency(word, "en")
-    others = max(zipf_frequency(word, lang) for lang in ("de", "fr", "es", "it"))
+    """The highest Zipf frequency of ``word`` (casefolded) in English and the main EU-filing languages."""
+    english = _zipf(word, "en")
+    others = max(_zipf(word, lang) for lang in _FREQUENCY_LANGUAGES[1:])
     # A foreign word counts only if it is clearly common there (coined marks often look vaguely Romance).
     return max(english, others - 0.5)
 
@@ -386,5 +416,9 @@ def is_dictionary_word(word: str) -> bool:
 
 
 def is_common_affix(word: str) -> bool:
-    """Whether ``word`` glued to a mark reads as a generic prefix/suffix ("my", "e", "go", "pro")."""
-    return len(word) <= 2 or word_zipf(word) >= COMMON_AFFIX_ZIPF
+    """Whether ``word`` glued to a mark reads as a generic prefix/suffix ("my", "e", "go", "pro").
+
+    English only: marks are glued to English words in filings abroad, while short syllables of coined marks
+    ("sia", "bel") are often common function words in some Romance language.
+    """
+    return len(word) <= 2 or _zipf(word, "en") >= COMMON_AFFIX_ZIPF

@@ -12,17 +12,16 @@ import unicodedata
 from functools import lru_cache
 
 import zhconv
-from cleanco import basename
 from confusable_homoglyphs import confusables
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from alertbot.matching.lexicon import (
+    ALL_LATIN_LEGAL_FORMS,
     HAN_LEGAL_PREFIXES,
     HAN_LEGAL_SUFFIXES,
     HAN_PLACE_SUFFIXES,
     HAN_PLACES,
     HANGUL_LEGAL_FORMS,
-    LATIN_LEGAL_FORMS,
     LATIN_LEGAL_PREFIXES,
     LATIN_PLACES,
 )
@@ -218,11 +217,21 @@ def han_syllables(text: str) -> tuple[str, ...]:
     return syllables if len(syllables) == len(han) else tuple(lazy_pinyin(ch)[0] for ch in han)
 
 
+def _forms_by_last_word(forms: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for form in forms:
+        index.setdefault(form[-1], []).append(form)
+    return {word: tuple(sorted(group, key=len, reverse=True)) for word, group in index.items()}
+
+
+_FORMS_BY_LAST_WORD = _forms_by_last_word(ALL_LATIN_LEGAL_FORMS)
+
+
 def _strip_latin_forms(words: list[str]) -> list[str]:
     changed = True
-    while changed and words:
+    while changed and len(words) > 1:
         changed = False
-        for form in LATIN_LEGAL_FORMS:
+        for form in _FORMS_BY_LAST_WORD.get(words[-1], ()):
             if len(words) > len(form) and tuple(words[-len(form) :]) == form:
                 del words[-len(form) :]
                 changed = True
@@ -232,7 +241,10 @@ def _strip_latin_forms(words: list[str]) -> list[str]:
                 del words[: len(form)]
                 changed = True
                 break
-        words[:] = [w for w in words if w not in HANGUL_LEGAL_FORMS] or words
+        kept = [w for w in words if w not in HANGUL_LEGAL_FORMS]
+        if kept and len(kept) < len(words):
+            words[:] = kept
+            changed = True
     return words
 
 
@@ -273,18 +285,14 @@ def strip_han_place(text: str) -> str:
 
 @lru_cache(maxsize=262144)
 def legal_core(name: str) -> str:
-    """A company name without its legal form (有限公司, Co., Ltd., GmbH, 주식회사 …), folded.
+    """A company name without its legal forms (有限公司, Co., Ltd., GmbH, 주식회사 …), folded.
 
-    cleanco strips one trailing form per call, so it is applied until nothing changes; our own token list
-    then removes what cleanco leaves (forms split by punctuation folding, group/holding words).
+    Trailing forms are stripped until nothing changes ("Co., Ltd." is two forms), using cleanco's
+    international table plus our own list (forms split by punctuation folding, group/holding words).
     """
     text = unicodedata.normalize("NFKC", name).strip()
     if has_han(text):
         text = _strip_han_forms(_SEPARATORS_RE.sub("", to_simplified(text)).casefold())
-    previous = None
-    while previous != text:
-        previous = text
-        text = basename(text).strip() or previous
     words = _strip_latin_forms(fold(text).split())
     return " ".join(words)
 
