@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import os
 import random
+import signal
 import socket
 import uuid
 from collections.abc import Mapping, Sequence
@@ -546,6 +547,35 @@ async def dispatch_once(
     )
     async with dispatcher:
         return await dispatcher.dispatch_once(limit)
+
+
+async def dispatch_until_idle_or_stopped(
+    settings: Settings | None = None,
+    *,
+    loop: bool = False,
+    limit: int = 100,
+    concurrency: int = 16,
+    lease_seconds: float = 300.0,
+    interval: float = 2.0,
+) -> DispatchStats:
+    """What ``alertbot notify dispatch`` runs: drain the due rows once, or (``loop``) keep dispatching until
+    SIGINT/SIGTERM, finishing the messages in flight first."""
+    stop = asyncio.Event()
+    running = asyncio.get_running_loop()
+    if loop:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                running.add_signal_handler(signum, stop.set)
+    dispatcher = Dispatcher(settings, lease_seconds=lease_seconds, concurrency=concurrency)
+    async with dispatcher:
+        log.info(
+            "dispatcher %s started with channels: %s",
+            dispatcher.owner,
+            ", ".join(dispatcher.channels) or "none",
+        )
+        if loop:
+            return await dispatcher.run(stop, interval, limit)
+        return await dispatcher.drain(limit)
 
 
 async def run_dispatcher(

@@ -129,3 +129,29 @@ def send_test(
     console.print(
         f"[green]Sent[/green] {kind} via {channel_name} to {to or '(configured default)'}: {provider_id}"
     )
+
+
+@app.command("dispatch")
+def dispatch(
+    loop: bool = typer.Option(
+        False, "--loop", help="Keep running (until Ctrl-C/SIGTERM) instead of draining once."
+    ),
+    limit: int = typer.Option(100, "--limit", min=1, help="Deliveries leased per pass."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Messages in flight at once."),
+    lease: float = typer.Option(300.0, "--lease", min=0.1, help="Seconds a leased row stays ours if we die."),
+    interval: float = typer.Option(2.0, "--interval", min=0.01, help="Seconds to sleep when nothing is due."),
+) -> None:
+    """Send due outbox deliveries (until none is due, or forever with --loop) and print the counts."""
+    from alertbot.outbox import dispatch_until_idle_or_stopped
+
+    stats = asyncio.run(
+        dispatch_until_idle_or_stopped(
+            get_settings(),
+            loop=loop,
+            limit=limit,
+            concurrency=concurrency,
+            lease_seconds=lease,
+            interval=interval,
+        )
+    )
+    console.print(" ".join(f"{name}={count}" for name, count in stats.as_dict().items()))

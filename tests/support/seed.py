@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from alertbot.alerting import HitLike, apply_hits
 from alertbot.db import SessionFactory, transaction
-from alertbot.models import Alert, Enterprise, Record, Subscriber
+from alertbot.models import Alert, Delivery, Enterprise, Record, Subscriber
 
 
 def add_enterprise(factory: SessionFactory, enterprise_id: str = "acme", mark: str = "ACME") -> None:
@@ -96,3 +96,47 @@ def add_alerts(
             select(Alert.id).where(Alert.record_id.in_([r.id for r in records]))  # type: ignore[union-attr]
         ).all()
     return sorted(i for i in ids if i is not None)
+
+
+def add_bulk_alerts(
+    factory: SessionFactory, count: int, *, enterprise_id: str = "acme", mark: str = "ACME", start: int = 0
+) -> list[int]:
+    """``count`` alerts with one pending ``alert`` delivery per channel of each active staff subscriber and
+    subscriber of the enterprise (as ``recipients_for`` picks them for trademarks), written in
+    bulk (the fan-out's row shape and dedupe keys, without the per-alert queries), for large fault tests."""
+    with transaction(factory) as session:
+        subscribers = [
+            sub
+            for sub in session.exec(select(Subscriber).where(Subscriber.active == True)).all()  # noqa: E712
+            if sub.role == "staff" or (sub.role == "enterprise" and sub.enterprise_id == enterprise_id)
+        ]
+        records = make_records(count, start=start)
+        session.add_all(records)
+        session.flush()
+        alerts = [
+            Alert(
+                record_id=r.id,
+                enterprise_id=enterprise_id,
+                risk="high",
+                mark=mark,
+                variant=mark,
+                reasons=["exact"],
+            )  # type: ignore[arg-type]
+            for r in records
+        ]
+        session.add_all(alerts)
+        session.flush()
+        session.add_all(
+            Delivery(
+                dedupe_key=f"alert:{alert.id}:new|{sub.id}|{channel}",
+                alert_id=alert.id,
+                subscriber_id=sub.id,
+                channel=channel,
+                target=target,
+                kind="alert",
+            )
+            for alert in alerts
+            for sub in subscribers
+            for channel, target in sorted(sub.channels.items())
+        )
+        return [alert.id for alert in alerts if alert.id is not None]
