@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from alertbot.matching import normalize as nz
@@ -32,6 +32,11 @@ MAX_WINDOW = 6
 
 CACHE_SIZE = 500_000
 """Texts and names whose evidence is kept per matcher (gazettes repeat applicants and short marks)."""
+
+PARTY_FUZZY_MIN_LEN = 12
+PARTY_FUZZY_MIN_SCORE = 94
+"""A party name this long that is this close (fuzz.ratio of name keys) to a known legal name is that company."""
+_NO_PLACE = "\x00"  # key prefix: legal names that carry no place name of their own
 
 _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional"})
 _VARIANT_ORDER = {name: i for i, name in enumerate(VARIANTS)}
@@ -125,6 +130,13 @@ def _is_swap_or_double(a: str, b: str) -> bool:
     return False
 
 
+def _written_as_acronym(name: str, key: str) -> bool:
+    """Whether ``name`` writes ``key`` as a capitalised word among lowercase ones ("SAC Technology Co.")."""
+    words = nz.unicodedata.normalize("NFKC", name).replace(".", "").split()
+    has_lower = any(ch.islower() for ch in name)
+    return has_lower and any(w.isupper() and nz.skeleton_compact(w) == key for w in words)
+
+
 class Matcher:
     """Compiles a watchlist once; then decides, for each record, which enterprises it is a risk to and why."""
 
@@ -143,17 +155,16 @@ class Matcher:
         self.marks: list[_Mark] = []
         self._text_cache: dict[str, tuple[_Evidence, ...]] = {}
         self._name_cache: dict[str, tuple[_Evidence, ...]] = {}
+        self._party_cache: dict[str, PartyCheck] = {}
         for watch in watches:
             self._compile(watch)
 
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:
         for name in (watch.name_zh, watch.name_en):
-            if name and (key := nz.name_key(name)):
-                self._own_names[key].add(watch.id)
+            self._index_party(name, watch.id, self._own_names)
         for name in watch.affiliates:
-            if name and (key := nz.name_key(name)):
-                self._affiliate_names[key].add(watch.id)
+            self._index_party(name, watch.id, self._affiliate_names)
         for text in watch.marks:
             if not text or not text.strip():
                 continue
@@ -206,7 +217,13 @@ class Matcher:
             return found
         words = nz.skeleton(text).split()
         folded = nz.fold(text)
-        for mark in self._latin.get(key, ()):
+        exact = list(self._latin.get(key, ()))
+        if "1" in text:
+            # "1" stands for I in capitals and for l in lowercase; in capitals it may also stand for L.
+            exact.extend(
+                m for m in self._latin.get(nz.skeleton_compact(text.replace("1", "L")), ()) if m not in exact
+            )
+        for mark in exact:
             if folded == nz.fold(mark.text):
                 variant = "exact"
             elif nz.compact(text) == nz.compact(mark.text):
@@ -356,7 +373,14 @@ class Matcher:
             for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
                 joined = "".join(words[start:end])
                 for mark in self._latin.get(joined, ()):
-                    found.append(_Evidence(mark, "company-name", 90.0, False))
+                    tags: tuple[str, ...] = ()
+                    if (
+                        mark.kind == "dictionary"
+                        and len(mark.key) <= ACRONYM_MAX_LEN
+                        and _written_as_acronym(name, joined)
+                    ):
+                        tags = ("acronym-use",)
+                    found.append(_Evidence(mark, "company-name", 90.0, False, tags))
                 for mark, _reading in self._pinyin.get(joined, ()):
                     found.append(_Evidence(mark, "company-name", 85.0, False, ("variant:pinyin",)))
         for word in words:
@@ -373,15 +397,45 @@ class Matcher:
         return result
 
     # ------------------------------------------------------------------ parties
+    @staticmethod
+    def _index_party(name: str, watch_id: str, index: dict[str, set[str]]) -> None:
+        # A legal name is known with its place ("沈阳新松…") and without it ("新松…"); a record may omit the
+        # place but not swap it for another one ("大连机床" is not "沈阳机床").
+        if not name or not (key := nz.name_key(name)):
+            return
+        index[key].add(watch_id)
+        bare = nz.name_key_without_place(name)
+        index[bare].add(watch_id)
+        if bare == key:
+            index[_NO_PLACE + key].add(watch_id)
+
+    def _party_ids(self, name: str, index: dict[str, set[str]]) -> set[str]:
+        key = nz.name_key(name)
+        found = set(index.get(key, ()))
+        bare = nz.name_key_without_place(name)
+        if bare != key:
+            found |= index.get(_NO_PLACE + bare, set())
+        if not found and len(key) >= PARTY_FUZZY_MIN_LEN:
+            # Spelling slips in long legal names ("Shenyang Blower Work Group") still name the same company.
+            best = process.extractOne(key, list(index), scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
+            if best is not None and not best[0].startswith(_NO_PLACE):
+                found |= index[best[0]]
+        return found
+
     def check_party(self, name: str) -> PartyCheck:
         """Whether ``name`` is a watched enterprise's own legal name or a listed affiliate (any spelling)."""
-        key = nz.name_key(name)
-        return PartyCheck(
-            name=name,
-            key=key,
-            own_of=tuple(sorted(self._own_names.get(key, ()))),
-            affiliate_of=tuple(sorted(self._affiliate_names.get(key, ()))),
-        )
+        cached = self._party_cache.get(name)
+        if cached is None:
+            cached = PartyCheck(
+                name=name,
+                key=nz.name_key(name),
+                own_of=tuple(sorted(self._party_ids(name, self._own_names))),
+                affiliate_of=tuple(sorted(self._party_ids(name, self._affiliate_names))),
+            )
+            if len(self._party_cache) > CACHE_SIZE:
+                self._party_cache.clear()
+            self._party_cache[name] = cached
+        return cached
 
     # ------------------------------------------------------------------ judging
     @staticmethod
@@ -400,7 +454,7 @@ class Matcher:
             ev.variant in _EXACT_FAMILY or (ev.variant == "pinyin" and "pinyin:spaced" not in ev.tags)
         )
         if from_name:
-            if mark.kind == "dictionary" and not overlap:
+            if mark.kind == "dictionary" and not overlap and "acronym-use" not in ev.tags:
                 return None, (*reasons, "excluded:dictionary-outside-classes")
             if mark.kind == "acronym" and "variant:typo" in ev.tags:
                 return None, (*reasons, "excluded:acronym-not-exact")

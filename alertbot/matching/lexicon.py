@@ -138,11 +138,19 @@ LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
 _NOT_LEGAL_FORMS = frozenset(
     {"uk", "eu", "us", "usa", "sia", "at", "et", "ok", "ss", "ca", "sc", "ee", "ent"}
 )
+
+
+def _folded_forms(terms: list[str]) -> set[tuple[str, ...]]:
+    # Our folding writes "&" as "and" and splits "o.o." into "o o"; fold the table the same way.
+    words = " ".join("and" if part == "&" else part for part in terms)
+    return {tuple(words.split()), tuple(words.replace("oo", "o o").split())}
+
+
 CLEANCO_LEGAL_FORMS: frozenset[tuple[str, ...]] = frozenset(
-    tuple(part for part in terms if part not in {"&"})
+    form
     for _, terms in prepare_default_terms()
-    if not any(part in _NOT_LEGAL_FORMS for part in terms)
-    and all(part.isalnum() for part in terms if part != "&")
+    if not any(part in _NOT_LEGAL_FORMS for part in terms) and all(p.isalnum() or p == "&" for p in terms)
+    for form in _folded_forms(terms)
 )
 ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     sorted(set(LATIN_LEGAL_FORMS) | {t for t in CLEANCO_LEGAL_FORMS if t}, key=len, reverse=True)

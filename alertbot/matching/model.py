@@ -61,6 +61,10 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
         "dictionary-word mark (protected in the enterprise's classes)",
     ),
     "mark:acronym": ("短缩写商标（仅完全相同时受保护）", "short acronym (protected only as an exact copy)"),
+    "acronym-use": (
+        "短词以大写缩写形式用于企业名称",
+        "short word written as a capitalised acronym in a company name",
+    ),
     "class-overlap": ("与本企业类别重合", "Nice classes overlap the enterprise's"),
     "class-outside": ("在本企业类别之外", "outside the enterprise's Nice classes"),
     "classes-unknown": ("申请未注明类别", "the filing names no Nice class"),

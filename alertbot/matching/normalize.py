@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import zhconv
 from confusable_homoglyphs import confusables
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import Style, lazy_pinyin
 
 from alertbot.matching.lexicon import (
     ALL_LATIN_LEGAL_FORMS,
@@ -180,31 +180,24 @@ def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:
 def pinyin_readings(text: str, limit: int = 8) -> tuple[tuple[str, ...], ...]:
     """Toneless pinyin syllable sequences of the Chinese characters of ``text``.
 
-    The first is the phrase-aware reading; heteronyms (重 zhong/chong, 行 xing/hang) add a bounded number
-    of alternatives, so that a romanisation using either reading meets the mark.
+    The first is the phrase-aware reading (重庆 → chong qing); the second reads each character on its own
+    with its most common reading (重 → zhong), so a romanisation using either meets the mark. Rare readings
+    from the heteronym table (大 → tai, 沈 → tan) are left out on purpose: they would make ordinary words
+    such as TAIYANG meet 大杨. ü is also tried as "u" and "yu" (pypinyin writes "v").
     """
     han = han_only(to_simplified(unicodedata.normalize("NFKC", text)))
     if not han:
         return ()
-    first = tuple(lazy_pinyin(han, style=Style.NORMAL))
+    phrase = tuple(lazy_pinyin(han, style=Style.NORMAL))
+    by_char = tuple(lazy_pinyin(ch, style=Style.NORMAL)[0] for ch in han)
     readings: list[tuple[str, ...]] = []
-    seen: set[tuple[str, ...]] = set()
-    per_char = [
-        [alt for reading in readings_of_char for alt in _pinyin_alternatives(reading)]
-        for readings_of_char in pinyin(han, style=Style.NORMAL, heteronym=True)
-    ]
-    candidates = itertools.chain(
-        [first],
-        (tuple(_pinyin_alternatives(s)[0] for s in first),),
-        itertools.islice(itertools.product(*per_char), limit * 4),
-    )
-    for reading in candidates:
-        if reading not in seen and len(reading) == len(han):
-            seen.add(reading)
-            readings.append(reading)
-        if len(readings) >= limit:
-            break
-    return tuple(readings)
+    for base in (phrase, by_char):
+        if len(base) != len(han):
+            continue
+        for reading in itertools.product(*(_pinyin_alternatives(s) for s in base)):
+            if reading not in readings:
+                readings.append(reading)
+    return tuple(readings[:limit])
 
 
 @lru_cache(maxsize=262144)
@@ -299,11 +292,17 @@ def legal_core(name: str) -> str:
 
 @lru_cache(maxsize=262144)
 def name_key(name: str) -> str:
-    """The identity key of a legal name: legal forms and leading place names stripped, spaces removed.
+    """The identity key of a legal name: legal forms stripped, folded, spaces removed.
 
     "SHENYANG JINBEI AUTOMOTIVE COMPANY LTD." and "Shenyang Jinbei Automotive Co., Ltd." share a key, and
-    so do "沈阳新松机器人自动化股份有限公司" and "新松机器人自动化有限公司".
+    so do "沈阳新松机器人自动化股份有限公司" and "沈阳新松机器人自动化有限公司".
     """
+    return legal_core(name).replace(" ", "")
+
+
+@lru_cache(maxsize=262144)
+def name_key_without_place(name: str) -> str:
+    """:func:`name_key` without leading place names ("新松机器人自动化" for "沈阳新松机器人自动化股份有限公司")."""
     core = legal_core(name)
     if has_han(core):
         return strip_han_place(core.replace(" ", ""))
