@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from alertbot.settings import Settings
 from tests.notify.botapi_standin import BotApiStandIn
 from tests.support.seed import add_bulk_alerts, add_enterprise, add_subscriber
 from tests.support.smtp import SmtpRecorder, free_port
+from tests.support.waiting import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-c", "from alertbot.cli import main; main()"]
@@ -49,14 +49,6 @@ def statuses(factory: db.SessionFactory) -> Counter[str]:
         return Counter(session.exec(select(Delivery.status)).all())
 
 
-async def wait_for(condition, within: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def test_smtp_down_for_a_while_then_up_every_alert_arrives_once(
     settings: Settings, factory: db.SessionFactory
 ) -> None:
@@ -72,11 +64,11 @@ async def test_smtp_down_for_a_while_then_up_every_alert_arrives_once(
     stop = asyncio.Event()
     running = asyncio.create_task(dispatcher.run(stop, interval=0.02))
     try:
-        await wait_for(lambda: _min_attempts(factory) >= 2, 10, "two failed attempts per delivery")
+        await wait_until(lambda: _min_attempts(factory) >= 2, 10, "two failed attempts per delivery")
         assert statuses(factory) == Counter({"pending": 20})  # nothing marked sent while the server is down
         server = SmtpRecorder(port).start()
         try:
-            await wait_for(lambda: statuses(factory) == Counter({"sent": 20}), 20, "every delivery sent")
+            await wait_until(lambda: statuses(factory) == Counter({"sent": 20}), 20, "every delivery sent")
         finally:
             server.stop()
     finally:
@@ -144,7 +136,7 @@ async def test_a_sigkilled_dispatcher_process_loses_nothing_and_repeats_at_most_
         options = ("--loop", "--concurrency", "1", "--lease", "1", "--interval", "0.05")
         first = _dispatcher_process(env, *options)
         try:
-            await wait_for(lambda: len(api.calls("sendMessage", accepted_only=True)) >= 10, 30, "ten sends")
+            await wait_until(lambda: len(api.calls("sendMessage", accepted_only=True)) >= 10, 30, "ten sends")
         finally:
             first.send_signal(signal.SIGKILL)
             first.communicate(timeout=10)  # also closes the pipe
@@ -158,7 +150,7 @@ async def test_a_sigkilled_dispatcher_process_loses_nothing_and_repeats_at_most_
 
         second = _dispatcher_process(env, *options)
         try:
-            await wait_for(lambda: statuses(factory) == Counter({"sent": chats}), 60, "every delivery sent")
+            await wait_until(lambda: statuses(factory) == Counter({"sent": chats}), 60, "every delivery sent")
         except AssertionError as error:
             second.kill()
             raise AssertionError(

@@ -4,7 +4,6 @@ as the audit actor, and the edited message showing the new status in the subscri
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -22,6 +21,7 @@ from alertbot.models import Alert, AuditLog, Delivery, Role
 from alertbot.settings import Settings
 from tests.notify.botapi_standin import BotApiStandIn
 from tests.support.seed import add_alerts, add_enterprise, add_subscriber, make_records
+from tests.support.waiting import wait_until
 
 STAFF_USER, ACME_USER, OTHER_USER, STRANGER = 501, 502, 503, 599
 
@@ -128,9 +128,7 @@ async def test_a_button_pressed_in_telegram_confirms_through_polling(
     assert application.updater is not None
     await application.updater.start_polling(timeout=1, poll_interval=0.0)
     try:
-        deadline = time.monotonic() + 10
-        while not botapi.calls("editMessageText") and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: bool(botapi.calls("editMessageText")), 10, "the message edit")
     finally:
         await application.updater.stop()
         await application.stop()
