@@ -102,18 +102,20 @@ def skeleton(text: str) -> str:
     for ``I``; in a lowercase word a capital ``I`` or a ``1`` stands for ``l``. So ``SlASUN`` → ``siasun`` and
     ``WeIlhope`` → ``wellhope``, while ``NHL`` stays ``nhl`` and does not meet ``NHI``.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_SKELETON_TABLE)
+    text = unicodedata.normalize("NFKC", text).translate(_SKELETON_TABLE).translate(_DIGIT_LOOKALIKES)
     words = []
     for word in text.split():
         upper = sum(1 for ch in word if ch.isupper() and ch != "I")
         lower = sum(1 for ch in word if ch.islower() and ch != "l")
-        if upper >= lower:
+        if upper > lower or (upper == lower and upper > 0):
             word = word.replace("l", "I").replace("1", "I")
-        else:
+        elif lower > upper:
             # A title-case capital I ("Iberia") is a real I; only an I inside a lowercase word is a look-alike.
             word = word[:1] + word[1:].replace("I", "l").replace("1", "l")
-        words.append(word)
-    return fold(" ".join(words).translate(_DIGIT_LOOKALIKES))
+        words.append(word.replace("1", "l"))
+    folded = fold(" ".join(words))
+    # Casefolding can create look-alikes of its own (combining ypogegrammeni → ι); map those too.
+    return fold(folded.translate(_SKELETON_TABLE).translate(_DIGIT_LOOKALIKES))
 
 
 def compact(text: str) -> str:

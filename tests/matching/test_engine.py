@@ -1,0 +1,179 @@
+"""The matcher: every variant family and every exclusion as data tables, plus properties and the API."""
+
+from __future__ import annotations
+
+import json
+import string
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from alertbot.matching import (
+    REASON_CODES,
+    Candidate,
+    Hit,
+    Matcher,
+    Watch,
+    describe,
+    escalate_serial_filers,
+    mark_kind,
+)
+from tests.matching.conftest import candidate_from_row, read_table
+
+VARIANT_ROWS = read_table("variants.csv")
+OTHER_ROWS = read_table("cases_other.csv")
+
+
+@pytest.mark.parametrize("row", VARIANT_ROWS, ids=[r["family"] for r in VARIANT_ROWS])
+def test_variant_families_and_exclusions(dev_matcher: Matcher, row: dict[str, str]) -> None:
+    hits = dev_matcher.match(candidate_from_row(row))
+    if not row["watch"]:
+        assert hits == [], f"{row['family']}: expected no alert, got {[h.to_json() for h in hits]}"
+        return
+    assert [h.watch_id for h in hits] == [row["watch"]]
+    hit = hits[0]
+    assert (hit.variant, hit.risk) == (row["variant"], row["risk"])
+    assert row["reason"] in hit.reasons
+
+
+@pytest.mark.parametrize("row", OTHER_ROWS, ids=[f"{r['case']}:{r['text']}" for r in OTHER_ROWS])
+def test_rules_generalise_to_other_liaoning_enterprises(other_matcher: Matcher, row: dict[str, str]) -> None:
+    hits = other_matcher.match(candidate_from_row(row))
+    expected = {w for w in row["expect"].split("|") if w}
+    assert {h.watch_id for h in hits} == expected, [h.to_json() for h in hits]
+    high = {w for w in row["high"].split("|") if w}
+    assert high <= {h.watch_id for h in hits if h.risk == "high"}
+
+
+def test_every_emitted_reason_code_is_documented(dev_matcher: Matcher, other_matcher: Matcher) -> None:
+    codes: set[str] = set()
+    for matcher, rows in ((dev_matcher, VARIANT_ROWS), (other_matcher, OTHER_ROWS)):
+        for row in rows:
+            explanation = matcher.explain(candidate_from_row(row))
+            codes.update(code for comp in explanation.comparisons for code in comp.reasons)
+    undocumented = {
+        code for code in codes if code not in REASON_CODES and code.partition(":")[0] not in REASON_CODES
+    }
+    assert not undocumented
+    assert describe("class-overlap:7,9", "zh").endswith("(7,9)")
+    assert all(zh and en for zh, en in REASON_CODES.values())
+
+
+def test_hit_to_json_is_the_cli_contract(dev_matcher: Matcher) -> None:
+    (hit,) = dev_matcher.match(
+        Candidate(id="x1", kind="trademark", text="SIASUN", classes=frozenset({7, 35}))
+    )
+    data = hit.to_json()
+    assert set(data) == {
+        "record_id",
+        "watch_id",
+        "risk",
+        "score",
+        "mark",
+        "variant",
+        "reasons",
+        "class_overlap",
+    }
+    assert (data["record_id"], data["watch_id"], data["risk"], data["class_overlap"]) == (
+        "x1",
+        "siasun",
+        "high",
+        [7],
+    )
+    json.dumps(data)
+
+
+def test_one_hit_per_enterprise_with_the_strongest_evidence_first(dev_matcher: Matcher) -> None:
+    hits = dev_matcher.match(
+        Candidate(
+            id="x", kind="trademark", text="NEUSOFT", applicant="Neusoft Trading Ltd.", classes=frozenset({9})
+        )
+    )
+    assert len(hits) == 1
+    assert hits[0].variant == "exact"
+    assert "party:applicant" in hits[0].reasons  # the weaker evidence still shows in the reasons
+
+
+def test_match_many_equals_match_one_by_one(dev_matcher: Matcher) -> None:
+    rows = VARIANT_ROWS[:20]
+    candidates = [candidate_from_row(r, record_id=str(i)) for i, r in enumerate(rows)]
+    one_by_one = [h for c in candidates for h in dev_matcher.match(c)]
+    assert list(dev_matcher.match_many(candidates)) == one_by_one
+
+
+def test_known_party_name_is_not_flagged_for_borrowing_another_watched_mark(dev_matcher: Matcher) -> None:
+    # 华晨雷诺金杯 is Jinbei's listed affiliate; its name contains Brilliance's mark 华晨.
+    explanation = dev_matcher.explain(Candidate(id="x", kind="exhibitor", text="华晨雷诺金杯汽车有限公司"))
+    assert explanation.hits == ()
+    assert {c.watch_id for c in explanation.comparisons} >= {"brilliance", "jinbei"}
+    assert any(
+        "excluded:known-party" in c.reasons for c in explanation.comparisons if c.watch_id == "brilliance"
+    )
+    assert explanation.parties[0].affiliate_of == ("jinbei",)
+
+
+def test_explain_shows_forms_parties_and_rejections(dev_matcher: Matcher) -> None:
+    explanation = dev_matcher.explain(
+        Candidate(
+            id="x", kind="trademark", text="DHHI", applicant="Kaiser Handels GmbH", classes=frozenset({42})
+        )
+    )
+    assert explanation.hits == ()
+    assert explanation.forms["skeleton"] == "dhhi"
+    (comparison,) = explanation.comparisons
+    assert not comparison.accepted
+    assert "excluded:acronym-outside-classes" in comparison.reasons
+    assert explanation.nearest[0][1] == "DHHI"
+
+
+def test_serial_filer_hits_rise_one_level() -> None:
+    hits = [
+        Hit("r1", "a", "low", 80.0, "AAA", "typo", ("variant:typo",)),
+        Hit("r2", "b", "medium", 90.0, "BBB", "exact", ("variant:exact",)),
+        Hit("r3", "a", "high", 100.0, "AAA", "exact", ("variant:exact",)),
+        Hit("r4", "a", "low", 80.0, "AAA", "typo", ("variant:typo",)),
+    ]
+    applicants = {
+        "r1": "Squat Co., Ltd.",
+        "r2": "SQUAT COMPANY LIMITED",
+        "r3": "Squat Co.",
+        "r4": "Other Ltd",
+    }
+    raised = escalate_serial_filers(hits, applicants)
+    assert [h.risk for h in raised] == ["medium", "high", "high", "low"]
+    assert all("serial-filer" in h.reasons for h in raised[:3])
+    assert "serial-filer" not in raised[3].reasons
+    assert escalate_serial_filers(raised, applicants)[2].reasons.count("serial-filer") == 1
+
+
+@pytest.mark.parametrize(
+    ("mark", "kind"),
+    [
+        ("SNOW", "dictionary"),
+        ("BRILLIANCE", "dictionary"),
+        ("NHI", "acronym"),
+        ("DHHI", "acronym"),
+        ("3SBIO", "coined"),
+        ("SIASUN", "coined"),
+        ("新松", "chinese"),
+        ("GOLDEN BELL", "dictionary"),
+    ],
+)
+def test_mark_kind_uses_word_frequencies(mark: str, kind: str) -> None:
+    assert mark_kind(mark) == kind
+
+
+LETTERS = st.text(alphabet=string.ascii_uppercase, min_size=5, max_size=12)
+HAN = st.text(alphabet=[chr(c) for c in range(0x4E00, 0x4E00 + 3000)], min_size=2, max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(mark=st.one_of(LETTERS, HAN), classes=st.frozensets(st.integers(1, 45), min_size=1, max_size=3))
+def test_an_exact_copy_of_a_mark_always_matches(mark: str, classes: frozenset[int]) -> None:
+    assume(mark_kind(mark) in ("coined", "chinese"))
+    watch = Watch(id="w", name_zh="某某有限公司", name_en="Someone Co., Ltd.", marks=(mark,), classes=classes)
+    hits = Matcher([watch]).match(
+        Candidate(id="r", kind="trademark", text=mark, applicant="Other Ltd", classes=classes)
+    )
+    assert [(h.watch_id, h.risk) for h in hits] == [("w", "high")]

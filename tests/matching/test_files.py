@@ -1,0 +1,84 @@
+"""File matching: records in, hits out; bad lines reported with file and line; parallel equals serial."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from alertbot.matching import Matcher
+from alertbot.matching.files import RecordError, candidate_from_json, match_file, read_watches
+from tests.matching.conftest import FIXTURES, read_table
+
+
+def write_records(path: Path, rows: list[dict[str, str]], extra_lines: tuple[str, ...] = ()) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for i, row in enumerate(rows):
+            classes = [int(c) for c in row["classes"].split("|") if c]
+            record = {
+                "id": f"t{i}",
+                "kind": row["kind"],
+                "text": row["text"] or None,
+                "applicant": row["applicant"] or None,
+                "applicant_country": None,
+                "classes": classes,
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for line in extra_lines:
+            handle.write(line + "\n")
+
+
+def test_bad_lines_are_reported_with_line_and_field_and_the_rest_goes_on(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    rows = read_table("variants.csv")[:3]
+    write_records(
+        records,
+        rows,
+        (
+            '{"id": "b1", "kind": "song", "text": "X"}',
+            "not json",
+            "",
+            '{"id": "b2", "kind": "trademark", "text": "X", "classes": [99]}',
+        ),
+    )
+    matcher = Matcher(read_watches(FIXTURES / "watchlist_dev.csv"))
+    hits, errors, _ = match_file(matcher, records, workers=1)
+    assert {h["record_id"] for h in hits} == {"t0", "t1", "t2"}
+    assert errors == [
+        f"{records}: line 4: field 'kind' must be one of ['exhibitor', 'patent', 'trademark'], got 'song'",
+        f"{records}: line 5: not JSON (Expecting value)",
+        f"{records}: line 7: field 'classes' must be a list of Nice classes 1-45, got [99]",
+    ]
+
+
+def test_parallel_chunks_give_the_same_hits_and_line_numbers_as_one_process(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    rows = read_table("variants.csv") * 20
+    write_records(records, rows, ("oops",))
+    matcher = Matcher(read_watches(FIXTURES / "watchlist_dev.csv"))
+    serial = match_file(matcher, records, workers=1)
+    parallel = match_file(matcher, records, workers=2, chunk_bytes=2_000)
+    assert parallel == serial
+    assert serial[1] == [f"{records}: line {len(rows) + 1}: not JSON (Expecting value)"]
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        ([], "must be a JSON object"),
+        ({"kind": "trademark"}, "field 'id'"),
+        ({"id": "x", "kind": "trademark", "text": 5}, "field 'text'"),
+        ({"id": "x", "kind": "trademark", "applicant": ["a"]}, "field 'applicant'"),
+        ({"id": "x", "kind": "trademark", "classes": ["7"]}, "field 'classes'"),
+        ({"id": "x", "kind": "trademark", "classes": [True]}, "field 'classes'"),
+    ],
+)
+def test_candidate_from_json_names_the_bad_field(obj: object, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        candidate_from_json(obj, "f.jsonl: line 3")
+
+
+def test_unclassified_zero_is_dropped() -> None:
+    candidate = candidate_from_json({"id": 7, "kind": "trademark", "text": "A", "classes": [0, 9]}, "x")
+    assert (candidate.id, candidate.classes) == ("7", frozenset({9}))

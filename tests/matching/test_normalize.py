@@ -1,0 +1,109 @@
+"""Normalisation: folding, homoglyph skeleton, legal names, pinyin, phonetic keys."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alertbot.matching import normalize as nz
+
+SKELETONS = [
+    ("NEUSOFT", "neusoft"),
+    ("Neu-Soft", "neusoft"),
+    ("ΝEUSOFT", "neusoft"),  # Greek capital nu
+    ("KINGЅEMI", "kingsemi"),  # Cyrillic dze
+    ("ＰＩＯＴＥＣＨ", "piotech"),  # full width
+    ("SlASUN", "siasun"),  # lowercase l for I in capitals
+    ("S1ASUN", "siasun"),
+    ("WeIlhope", "wellhope"),  # capital I for l in lowercase
+    ("ZH0NGWANG", "zhongwang"),
+    ("HUI5HAN", "huishan"),
+    ("N.H.I.", "nhi"),
+    ("Iberia", "iberia"),  # a title-case I is a real I
+    ("NHL", "nhl"),  # L is not I
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SKELETONS)
+def test_skeleton_maps_look_alikes_to_one_form(text: str, expected: str) -> None:
+    assert nz.skeleton_compact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Shenyang Jinbei Automotive Co., Ltd.", "shenyangjinbeiautomotive"),
+        ("SHENYANG JINBEI AUTOMOTIVE COMPANY LIMITED", "shenyangjinbeiautomotive"),
+        ("Neusoft Corporation", "neusoft"),
+        ("NEUSOFT CORP.", "neusoft"),
+        ("NEUSOFT TECHNOLOGIES INC.", "neusofttechnologies"),
+        ("NEUSOFT UK LTD.", "neusoftuk"),
+        ("SIASUN Robot & Automation Co., Ltd.", "siasunrobotandautomation"),
+        ("ZWZ Bearing (Europe) GmbH", "zwzbearingeurope"),
+        ("ACME GmbH & Co. KG", "acme"),
+        ("Volga Prom OOO", "volgaprom"),
+        ("PT Sinar Jaya Abadi", "sinarjayaabadi"),
+        ("주식회사 삼성전자", "삼성전자"),
+        ("沈阳新松机器人自动化股份有限公司", "沈阳新松机器人自动化"),
+        ("東軟集團股份有限公司", "东软"),
+        ("株式会社ソニー", "ソニー"),
+    ],
+)
+def test_name_key_strips_legal_forms_in_many_languages(name: str, key: str) -> None:
+    assert nz.name_key(name) == key
+
+
+def test_place_prefix_is_weak_in_names() -> None:
+    assert nz.name_key_without_place("辽宁省沈阳市新松机器人有限公司") == "新松机器人"
+    assert nz.name_key_without_place("Shenyang Jinbei Automotive Co., Ltd.") == "jinbeiautomotive"
+
+
+@pytest.mark.parametrize(
+    ("mark", "reading"),
+    [
+        ("新松", ("xin", "song")),
+        ("北方重工", ("bei", "fang", "zhong", "gong")),
+        ("東北製藥", ("dong", "bei", "zhi", "yao")),
+    ],
+)
+def test_pinyin_first_reading_is_the_phrase_reading(mark: str, reading: tuple[str, ...]) -> None:
+    assert nz.pinyin_readings(mark)[0] == reading
+
+
+def test_pinyin_offers_the_common_reading_of_polyphones_and_u_umlaut_spellings() -> None:
+    assert ("zhong", "qing") in nz.pinyin_readings("重庆")
+    assert {("lu", "ye"), ("lyu", "ye"), ("lv", "ye")} <= set(nz.pinyin_readings("绿叶"))
+
+
+def test_homophones_share_syllables() -> None:
+    assert nz.han_syllables("新淞") == nz.han_syllables("新松") == ("xin", "song")
+
+
+@pytest.mark.parametrize(
+    ("respelling", "mark"),
+    [
+        ("NEWSOFT", "NEUSOFT"),
+        ("JINBAY", "JINBEI"),
+        ("BINGSCHAN", "BINGSHAN"),
+        ("KSINGQI", "XINGQI"),
+        ("ZONEKO", "ZONECO"),
+        ("VELLHOPE", "WELLHOPE"),
+        ("ANSTIL", "ANSTEEL"),
+        ("KINNGSEMI", "KINGSEMI"),
+    ],
+)
+def test_phonetic_key_meets_sound_alike_respellings(respelling: str, mark: str) -> None:
+    assert nz.phonetic(respelling) == nz.phonetic(mark)
+
+
+def test_traditional_is_folded_to_simplified() -> None:
+    assert nz.fold("華晨 金盃") == "华晨 金杯"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_normalisation_is_idempotent(text: str) -> None:
+    for form in (nz.fold, nz.skeleton, nz.legal_core, nz.name_key, nz.to_simplified):
+        once = form(text)
+        assert form(once) == once, form.__name__
