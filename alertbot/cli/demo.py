@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from sqlmodel import col, select
 
@@ -155,7 +156,8 @@ def demo(
     crawled = _crawl_samples()
     table, count = _alerts_table(settings)
     console.print(f"[bold]3.[/bold] matching: {count} alerts")
-    console.print(table)
+    # Piped output (CI logs, `| less`) would otherwise be cut to 80 columns and truncate every cell.
+    Console(soft_wrap=True, width=max(console.width, 160)).print(table)
     sent = _deliver(settings)
     emails = sorted(outbox.glob("*.eml"))
     console.print(

@@ -1,0 +1,72 @@
+"""`alertbot demo` runs the real path end to end: watchlist, spiders over bundled samples, matching, outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    workdir = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
+    completed = subprocess.run(
+        [sys.executable, "-c", "from alertbot.cli import main; main()", "demo"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return workdir, completed
+
+
+def test_demo_exits_cleanly_and_runs_every_sample_spider(demo_run) -> None:
+    _, completed = demo_run
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for spider in ["uspto_tm_daily", "uspto_patent_app", "st66", "epo_ops", "kipris_tm"]:
+        assert f"{spider}" in completed.stdout
+    assert " error" not in completed.stdout
+
+
+def test_demo_stores_the_squats_in_the_samples_as_alerts(demo_run) -> None:
+    workdir, _ = demo_run
+    engine = sa.create_engine(f"sqlite:///{workdir / '.alertbot-demo' / 'alertbot.sqlite'}")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "select a.enterprise_id, a.risk, r.source_key, r.text from alert a join record r on r.id = a.record_id"
+        ).all()
+        own = conn.exec_driver_sql("select count(*) from record where applicant like '%Beihang%'").scalar()
+    engine.dispose()
+    alerts = {(enterprise, source) for enterprise, _, source, _ in rows}
+    assert ("siasun", "uspto-tm") in alerts
+    assert ("neusoft", "kipris") in alerts
+    assert {risk for _, risk, _, _ in rows} <= {"high", "medium", "low"}
+    assert own == 1, "the real patent sample (Beihang University) is stored"
+    assert not any("Beihang" in (text or "") for *_, text in rows), "unrelated records raise no alert"
+
+
+def test_demo_writes_one_email_per_alert_and_recipient(demo_run) -> None:
+    workdir, completed = demo_run
+    emails = sorted((workdir / "outbox").glob("*.eml"))
+    assert emails, completed.stdout
+    recipients = set()
+    for path in emails:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        recipients.add(str(message["To"]))
+        assert message["Subject"]
+        assert message.get_body(preferencelist=("plain",)) is not None
+        assert message.get_body(preferencelist=("html",)) is not None
+    assert "staff@centre.example.cn" in recipients
+    assert "ip@siasun.example.cn" in recipients
+    assert f"{len(emails)} e-mails written" in completed.stdout
