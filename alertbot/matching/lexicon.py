@@ -389,6 +389,7 @@ LATIN_PLACES: frozenset[str] = frozenset(
 
 
 _FREQUENCY_LANGUAGES = ("en", "de", "fr", "es", "it")
+_CONTROL_LANGUAGE = "ru"
 
 
 @lru_cache(maxsize=8)
@@ -404,12 +405,25 @@ def _zipf(word: str, lang: str) -> float:
 
 @lru_cache(maxsize=65536)
 def word_zipf(word: str) -> float:
-    """The highest Zipf frequency of ``word`` (casefolded) in English and the main EU-filing languages."""
-    english = _zipf(word, "en")
-    others = max(_zipf(word, lang) for lang in _FREQUENCY_LANGUAGES[1:])
-    # A foreign word counts only if it is clearly common there (coined marks often look vaguely Romance).
-    return max(english, others - 0.5)
+    """How common ``word`` (casefolded) is as a word of English or a main EU-filing language (Zipf scale).
 
+    Word-frequency lists count brand names too (LENOVO is as frequent as BRILLIANCE). A brand is a name, so
+    it is about as frequent in Russian text (where it keeps its Latin spelling) as in English; an English
+    or German word is not (Russian uses its own word, in Cyrillic). So a language's count only counts when
+    it exceeds the Russian one by at least :data:`NAME_MARGIN`.
+    """
+    control = _zipf(word, _CONTROL_LANGUAGE)
+    best = 0.0
+    for i, lang in enumerate(_FREQUENCY_LANGUAGES):
+        # A foreign word counts only if it is clearly common there (coined marks often look vaguely Romance).
+        zipf = _zipf(word, lang) - (0.5 if i else 0.0)
+        if zipf - control >= NAME_MARGIN:
+            best = max(best, zipf)
+    return best
+
+
+NAME_MARGIN = 0.5
+"""Zipf points by which a word must be more common in a language than in Russian to be that language's word."""
 
 DICTIONARY_ZIPF = 3.0
 """A word this frequent (about once per million words, or more) is an ordinary word, not a coined mark."""

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import zhconv
 from confusable_homoglyphs import confusables
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from alertbot.matching.lexicon import (
     ALL_LATIN_LEGAL_FORMS,
@@ -182,18 +182,20 @@ def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:
 def pinyin_readings(text: str, limit: int = 8) -> tuple[tuple[str, ...], ...]:
     """Toneless pinyin syllable sequences of the Chinese characters of ``text``.
 
-    The first is the phrase-aware reading (重庆 → chong qing); the second reads each character on its own
-    with its most common reading (重 → zhong), so a romanisation using either meets the mark. Rare readings
-    from the heteronym table (大 → tai, 沈 → tan) are left out on purpose: they would make ordinary words
-    such as TAIYANG meet 大杨. ü is also tried as "u" and "yu" (pypinyin writes "v").
+    The first is the phrase-aware reading (重庆 → chong qing). Brands often use another reading of a
+    polyphone (美的 is read "Mei Di", not pypinyin's "mei de"), so each character's two most common readings
+    are combined too, up to ``limit`` sequences. Rarer readings (大 → tai, 沈 → tan) are left out on purpose:
+    they would make ordinary words such as TAIYANG meet 大杨. ü is also tried as "u" and "yu" (pypinyin
+    writes "v").
     """
     han = han_only(to_simplified(unicodedata.normalize("NFKC", text)))
     if not han:
         return ()
     phrase = tuple(lazy_pinyin(han, style=Style.NORMAL))
-    by_char = tuple(lazy_pinyin(ch, style=Style.NORMAL)[0] for ch in han)
+    per_char = [tuple(dict.fromkeys(pinyin(ch, style=Style.NORMAL, heteronym=True)[0][:2])) for ch in han]
     readings: list[tuple[str, ...]] = []
-    for base in (phrase, by_char):
+    bases = itertools.chain([phrase], itertools.islice(itertools.product(*per_char), limit * 2))
+    for base in bases:
         if len(base) != len(han):
             continue
         for reading in itertools.product(*(_pinyin_alternatives(s) for s in base)):

@@ -104,11 +104,11 @@ def test_explain_rejects_bad_classes() -> None:
     assert "Nice classes 1-45" in result.output
 
 
-@pytest.mark.slow
-def test_dev_set_quality_through_the_real_cli(tmp_path: Path) -> None:
-    if not (SHARED_BENCH / "eval_matching.py").is_file():
-        pytest.skip(f"the shared benchmark is not available at {SHARED_BENCH}")
-    dev = SHARED_BENCH / "matching-dev"
+HELDOUT = FIXTURES.parent / "matching-heldout"
+
+
+def evaluate_through_cli(tmp_path: Path, watchlist: Path, records: Path, labels: Path) -> dict[str, float]:
+    """Run ``alertbot match`` in a subprocess and score it with the shared eval_matching.py."""
     predictions = tmp_path / "predictions.jsonl"
     run = subprocess.run(
         [
@@ -117,9 +117,9 @@ def test_dev_set_quality_through_the_real_cli(tmp_path: Path) -> None:
             "from alertbot.cli import main; main()",
             "match",
             "--watchlist",
-            str(dev / "watchlist.csv"),
+            str(watchlist),
             "--records",
-            str(dev / "records.jsonl"),
+            str(records),
             "--out",
             str(predictions),
         ],
@@ -130,19 +130,37 @@ def test_dev_set_quality_through_the_real_cli(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     score = subprocess.run(
-        [
-            sys.executable,
-            str(SHARED_BENCH / "eval_matching.py"),
-            str(dev / "labels.jsonl"),
-            str(predictions),
-            "--json",
-        ],
+        [sys.executable, str(SHARED_BENCH / "eval_matching.py"), str(labels), str(predictions), "--json"],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     )
-    result = json.loads(score.stdout)
+    result: dict[str, float] = json.loads(score.stdout)
+    return result
+
+
+@pytest.mark.slow
+def test_heldout_set_quality_through_the_real_cli(tmp_path: Path) -> None:
+    if not (SHARED_BENCH / "eval_matching.py").is_file():
+        pytest.skip(f"the shared benchmark is not available at {SHARED_BENCH}")
+    if not (HELDOUT / "labels.jsonl").is_file():
+        pytest.skip(f"no held-out set at {HELDOUT}")
+    result = evaluate_through_cli(
+        tmp_path, HELDOUT / "watchlist.csv", HELDOUT / "records.jsonl", HELDOUT / "labels.jsonl"
+    )
+    assert result["f1"] >= 0.98, result
+    assert result["high_recall"] >= 0.95, result
+
+
+@pytest.mark.slow
+def test_dev_set_quality_through_the_real_cli(tmp_path: Path) -> None:
+    if not (SHARED_BENCH / "eval_matching.py").is_file():
+        pytest.skip(f"the shared benchmark is not available at {SHARED_BENCH}")
+    dev = SHARED_BENCH / "matching-dev"
+    result = evaluate_through_cli(
+        tmp_path, dev / "watchlist.csv", dev / "records.jsonl", dev / "labels.jsonl"
+    )
     assert result["f1"] >= 0.99, result
     assert result["precision"] >= 0.99, result
     assert result["high_recall"] >= 0.95, result
