@@ -16,6 +16,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 
+# The most a send may be counted earlier than it left; far below the 0.05 s safety margin of the windows.
+LATE_WAKE_CREDIT = 0.01
+
 
 class RateLimitWait(Exception):
     """Raised instead of waiting when the wait would exceed the caller's ``max_wait``."""
@@ -54,8 +57,9 @@ class SlidingWindow:
         return events[0] + self.period - now
 
     def record(self, key: Hashable, now: float) -> None:
-        """Count one event for ``key`` at ``now``."""
-        self._events.setdefault(key, deque()).append(now)
+        """Count one event for ``key`` at ``now`` (never before the last one, so the log stays ordered)."""
+        events = self._events.setdefault(key, deque())
+        events.append(max(now, events[-1]) if events else now)
 
 
 class RateLimiter:
@@ -77,15 +81,20 @@ class RateLimiter:
         Raises :class:`RateLimitWait` without counting anything if the wait would exceed ``max_wait``.
         """
         started = self._clock()
+        intended: float | None = None
         while True:
             now = self._clock()
             wait = max([self._paused_until - now, *(window.wait_time(key, now) for window, key in checks)])
             if wait <= 0:
+                # Count the send at the moment the slot opened, not when the event loop got round to waking us
+                # (up to LATE_WAKE_CREDIT later); otherwise every late wake-up pushes all later sends back.
+                stamp = now if intended is None else max(intended, now - LATE_WAKE_CREDIT)
                 for window, key in checks:
-                    window.record(key, now)
+                    window.record(key, stamp)
                 return now - started
             if max_wait is not None and now - started + wait > max_wait:
                 raise RateLimitWait(wait)
+            intended = now + wait
             await asyncio.sleep(wait)
 
 
@@ -108,6 +117,9 @@ class TelegramRateLimiter:
         Telegram; 0.05 s keeps 95 % of the ceiling (30 per 1.05 s).
         """
         self.overall = SlidingWindow(overall_limit, overall_period, margin=margin)
+        # Spread the overall budget evenly instead of in bursts of 30: a burst reaches the server spread out
+        # by queueing, and the next burst would then look too close to its tail.
+        self.overall_spacing = SlidingWindow(1, overall_period / overall_limit)
         self.per_chat = SlidingWindow(1, per_chat_interval, margin=margin)
         self.per_group = SlidingWindow(group_limit, group_period, margin=margin)
         self._limiter = RateLimiter()
@@ -130,7 +142,11 @@ class TelegramRateLimiter:
     async def acquire(self, chat_id: int | str, *, max_wait: float | None = None) -> float:
         """Wait until a message to ``chat_id`` keeps within every limit; return the seconds waited."""
         key = str(chat_id)
-        checks: list[tuple[SlidingWindow, Hashable]] = [(self.overall, "*"), (self.per_chat, key)]
+        checks: list[tuple[SlidingWindow, Hashable]] = [
+            (self.overall, "*"),
+            (self.overall_spacing, "*"),
+            (self.per_chat, key),
+        ]
         if self.is_group(chat_id):
             checks.append((self.per_group, key))
         return await self._limiter.acquire(checks, max_wait=max_wait)
