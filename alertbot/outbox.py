@@ -59,19 +59,24 @@ _ERROR_LIMIT = 1000
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with jitter: attempt ``n`` waits ``base * factor**(n-1)`` seconds (capped at
-    ``cap``), reduced by a random fraction of up to ``jitter`` so that many failures do not retry in step,
-    and never less than the provider's ``retry_after``."""
+    ``cap``), reduced by a random fraction of up to ``jitter`` so that many failures do not retry in step.
+
+    When the provider said how long to wait (Telegram's ``retry_after`` on a 429), that wait is used instead,
+    plus up to ``retry_after_jitter`` of it so the rows it held back do not all return in the same instant;
+    never less than ``retry_after``."""
 
     base: float = 30.0
     factor: float = 2.0
     cap: float = 6 * 3600.0
     jitter: float = 0.5
+    retry_after_jitter: float = 0.1
 
     def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before the next attempt after ``attempts`` failed ones."""
+        if retry_after is not None:
+            return retry_after * (1.0 + self.retry_after_jitter * rng.random())
         raw = min(self.cap, self.base * self.factor ** max(attempts - 1, 0))
-        jittered = raw * (1.0 - self.jitter * rng.random())
-        return max(jittered, retry_after or 0.0)
+        return raw * (1.0 - self.jitter * rng.random())
 
 
 @dataclass
@@ -185,7 +190,7 @@ class Dispatcher:
         """Lease up to ``limit`` due rows (plus the rest of their digests), send them, record the outcomes."""
         stats = DispatchStats()
         token = f"{self.owner}#{uuid.uuid4().hex[:8]}"
-        rows = self._claim(token, limit)
+        rows = await asyncio.to_thread(self._claim, token, limit)
         if not rows:
             return stats
         stats.claimed = len(rows)
@@ -236,41 +241,43 @@ class Dispatcher:
     # -- leasing -------------------------------------------------------------------------------------------
     def _claim(self, token: str, limit: int) -> list[Delivery]:
         now = utcnow()
-        until = now + self.lease
+        lease = {"lease_owner": token, "lease_until": now + self.lease}
+        due = (
+            select(Delivery.id)
+            .where(_due(now))
+            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+            .limit(limit)
+        )
         with transaction(self.factory) as session:
-            postgres = session.get_bind().dialect.name == "postgresql"
-            query = (
-                select(Delivery.id, Delivery.kind, Delivery.subscriber_id, Delivery.channel)
-                .where(_due(now))
-                .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-                .limit(limit)
-            )
-            if postgres:
-                query = query.with_for_update(skip_locked=True)
-            picked = session.exec(query).all()
-            if not picked:
-                return []
-            ids = {row[0] for row in picked}
-            digest_of = {(row[2], row[3]) for row in picked if row[1] in DIGEST_KINDS}
-            if digest_of:
-                # The rest of each chosen digest goes too, so a subscriber gets one digest, not several.
-                more = (
-                    select(Delivery.id, Delivery.subscriber_id, Delivery.channel)
-                    .where(
-                        _due(now),
-                        col(Delivery.kind).in_(DIGEST_KINDS),
-                        col(Delivery.subscriber_id).in_({sub for sub, _ in digest_of}),
+            if session.get_bind().dialect.name == "postgresql":
+                ids = list(session.exec(due.with_for_update(skip_locked=True)).all())
+                if not ids:
+                    return []
+                session.exec(update(Delivery).where(col(Delivery.id).in_(ids)).values(**lease))
+            else:
+                # One statement under SQLite's single write lock: two claims can never pick the same row,
+                # and the loser of a race still gets the next rows instead of seeing an empty outbox.
+                session.exec(update(Delivery).where(col(Delivery.id).in_(due)).values(**lease))
+            digests = session.exec(
+                select(Delivery.subscriber_id, Delivery.channel)
+                .where(col(Delivery.lease_owner) == token, col(Delivery.kind).in_(DIGEST_KINDS))
+                .distinct()
+            ).all()
+            if digests:
+                # The rest of each chosen digest goes too, so a subscriber gets one digest, not several. The
+                # conditional UPDATE skips rows another dispatcher leased meanwhile (PostgreSQL re-checks the
+                # WHERE clause after waiting for their lock).
+                same_digest = or_(
+                    *(
+                        and_(col(Delivery.subscriber_id) == subscriber_id, col(Delivery.channel) == channel)
+                        for subscriber_id, channel in digests
                     )
-                    .order_by(col(Delivery.id))
                 )
-                if postgres:
-                    more = more.with_for_update(skip_locked=True)
-                ids |= {row[0] for row in session.exec(more).all() if (row[1], row[2]) in digest_of}
-            session.exec(
-                update(Delivery)
-                .where(col(Delivery.id).in_(ids), _due(now))
-                .values(lease_owner=token, lease_until=until)
-            )
+                session.exec(
+                    update(Delivery)
+                    .where(_due(now), col(Delivery.kind).in_(DIGEST_KINDS), same_digest)
+                    .values(**lease)
+                )
         with self.factory() as session:
             return list(
                 session.exec(
@@ -283,29 +290,33 @@ class Dispatcher:
         period = max(self.lease.total_seconds() / 3, 0.05)
         while True:
             await asyncio.sleep(period)
-            with transaction(self.factory) as session:
-                session.exec(
-                    update(Delivery)
-                    .where(
-                        col(Delivery.lease_owner) == token,
-                        col(Delivery.status) == DeliveryStatus.PENDING.value,
-                    )
-                    .values(lease_until=utcnow() + self.lease)
+            await asyncio.to_thread(self._extend_lease, token)
+
+    def _extend_lease(self, token: str) -> None:
+        with transaction(self.factory) as session:
+            session.exec(
+                update(Delivery)
+                .where(
+                    col(Delivery.lease_owner) == token,
+                    col(Delivery.status) == DeliveryStatus.PENDING.value,
                 )
+                .values(lease_until=utcnow() + self.lease)
+            )
 
     # -- one message ---------------------------------------------------------------------------------------
     async def _deliver(self, unit: _Unit, token: str) -> DispatchStats:
+        # Database work and rendering run in worker threads, so the event loop stays free for sends (a
+        # blocked loop bunches requests together and breaks the provider's rate limits).
         stats = DispatchStats()
         head = unit.head
         try:
-            subscriber, message = self._prepare(unit)
+            subscriber, message = await asyncio.to_thread(self._prepare, unit)
         except PermanentDeliveryError as error:
-            self._fail(unit, token, str(error), stats, notify=True)
+            await asyncio.to_thread(self._fail, unit, token, str(error), stats, notify=True)
             return stats
         if subscriber is None or not subscriber.active or head.channel not in subscriber.channels:
-            self._fail(
-                unit, token, "the subscriber or this channel of it was deactivated", stats, notify=False
-            )
+            reason = "the subscriber or this channel of it was deactivated"
+            await asyncio.to_thread(self._fail, unit, token, reason, stats, notify=False)
             return stats
         channel = self.channels.get(head.channel)
         stats.messages += 1
@@ -314,17 +325,18 @@ class Dispatcher:
                 raise TransientDeliveryError(f"channel {head.channel!r} is not configured in this process")
             provider_id = await channel.send(head.target, message)
         except TransientDeliveryError as error:
-            self._retry(unit, token, str(error), error.retry_after, stats)
+            await asyncio.to_thread(self._retry, unit, token, str(error), error.retry_after, stats)
         except PermanentDeliveryError as error:
             if error.deactivate_target:
-                self._deactivate(unit, token, str(error), stats)
+                await asyncio.to_thread(self._deactivate, unit, token, str(error), stats)
             else:
-                self._fail(unit, token, str(error), stats, notify=True)
+                await asyncio.to_thread(self._fail, unit, token, str(error), stats, notify=True)
         except Exception as error:  # an unexpected channel error is retried, never lost
             log.exception("channel %s raised an unexpected error for delivery %s", head.channel, head.id)
-            self._retry(unit, token, f"{type(error).__name__}: {error}", None, stats)
+            reason = f"{type(error).__name__}: {error}"
+            await asyncio.to_thread(self._retry, unit, token, reason, None, stats)
         else:
-            self._mark_sent(unit, token, provider_id, stats)
+            await asyncio.to_thread(self._mark_sent, unit, token, provider_id, stats)
         return stats
 
     def _prepare(self, unit: _Unit) -> tuple[Subscriber | None, Message]:
