@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 import alertbot.matching
@@ -108,8 +111,6 @@ def test_markup_in_record_text_is_escaped_in_html_formats() -> None:
 
 
 def test_telegram_html_uses_only_tags_telegram_accepts() -> None:
-    import re
-
     message = render_alert(make_view(), "zh")
     tags = {match.lower() for match in re.findall(r"</?([a-zA-Z]+)", message.chat_html)}
     assert tags <= {"b", "i", "u", "s", "a", "code", "pre", "blockquote"}, tags
@@ -226,3 +227,39 @@ def test_notice_is_escaped_and_has_no_buttons() -> None:
     assert "&lt;no such user&gt;" in message.chat_html
     assert "550 <no such user>" in message.text
     assert message.subject == "投递失败 <3>"
+
+
+_free_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    mark=_free_text.filter(str.strip),
+    record_text=st.none() | _free_text,
+    applicant=st.none() | _free_text,
+    reasons=st.lists(st.text(min_size=1, max_size=20), max_size=4),
+    lang=st.sampled_from(["zh", "en"]),
+    risk=st.sampled_from(["high", "medium", "low"]),
+    days_left=st.none() | st.integers(min_value=-400, max_value=400),
+)
+def test_any_text_renders_and_never_injects_markup(
+    mark: str,
+    record_text: str | None,
+    applicant: str | None,
+    reasons: list[str],
+    lang: str,
+    risk: str,
+    days_left: int | None,
+) -> None:
+    view = make_view(
+        mark=mark, record_text=record_text, applicant=applicant, reasons=tuple(reasons), risk=risk,
+        days_left=days_left,
+    )  # fmt: skip
+    message = render_alert(view, lang)
+    assert mark in message.text
+    assert html.escape(mark, quote=False) in html.escape(html.unescape(message.chat_html), quote=False)
+    # Whatever the text holds, the only tags are the templates' own.
+    assert set(re.findall(r"</?([a-zA-Z]+)", message.chat_html)) <= {"b", "a"}
+    email_tags = {"html", "head", "meta", "title", "body", "h2", "h3", "p", "strong", "table", "tr", "th", "td", "a",
+                  "ul", "li", "hr"}  # fmt: skip
+    assert set(re.findall(r"</?([a-zA-Z][a-zA-Z0-9]*)", message.html)) <= email_tags
