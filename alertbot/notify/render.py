@@ -7,13 +7,13 @@ Every format is built from the same list of labelled rows, so the formats cannot
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from importlib import import_module
 from importlib.resources import files
 from typing import Any
@@ -44,14 +44,14 @@ class Row:
     href: str | None = None
 
 
-@lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def _strings() -> dict[str, dict[str, str]]:
     text = files("alertbot").joinpath("templates", "strings.json").read_text(encoding="utf-8")
     loaded: dict[str, dict[str, str]] = json.loads(text)
     return loaded
 
 
-@lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("alertbot", "templates"),
@@ -95,6 +95,10 @@ def describe_reason(code: str, lang: str) -> str:
     return zh_text if lang == "zh" else en_text
 
 
+def _label(key: str, lang: str) -> str:
+    return translate(f"label.{key}", lang)
+
+
 def _days_left_text(days_left: int, lang: str) -> str:
     if days_left > 0:
         return translate("days_left", lang, n=days_left)
@@ -125,7 +129,7 @@ def _iso(value: date | None) -> str | None:
 
 def alert_rows(view: AlertView, lang: str) -> list[Row]:
     """The labelled rows of an alert card, in display order; empty fields are left out."""
-    label = lambda key: translate(f"label.{key}", lang)  # noqa: E731 - a local shorthand keeps rows readable
+    label = functools.partial(_label, lang=lang)
     rows: list[Row] = [
         Row("risk", label("risk"), translate(f"risk.{view.risk}", lang)),
         Row("enterprise", label("enterprise"), _enterprise_text(view, lang)),
@@ -269,7 +273,7 @@ def _sorted_views(views: Sequence[AlertView]) -> list[AlertView]:
 def digest_workbook(views: Sequence[AlertView], lang: str = "zh") -> bytes:
     """An XLSX workbook with one row per alert and a column for every field a message shows."""
     check_language(lang)
-    label = lambda key: translate(f"label.{key}", lang)  # noqa: E731 - a local shorthand keeps headers readable
+    label = functools.partial(_label, lang=lang)
     headers = [
         label("alert"), label("risk"), label("score"), label("enterprise"), label("mark"), label("variant"),
         label("kind"), label("record"), label("applicant"), label("country"), label("office"), label("show"),
