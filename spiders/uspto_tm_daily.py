@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -39,17 +40,21 @@ from lxml import etree
 
 from alertbot.deadlines import latest_extended_deadline, opposition_deadline
 from spiders.base.archive import iter_members
-from spiders.base.fields import FieldError, clean, compact_date, text_at
+from spiders.base.fields import FieldError, clean, compact_date
 from spiders.base.safexml import iterparse_records
 from spiders.base.spider import Item
 from spiders.base.uspto_odp import OdpProductSpider
-from spiders.items import QuarantineItem
+from spiders.items import QuarantineItem, RecordIn
 
 PUBLISHED_FOR_OPPOSITION = "686"
 NEW_APPLICATION_GROUP = "NA"
 DEFAULT_WINDOW_DAYS = 30
+DEDUPE_WINDOW = 1000
 _SERIAL = re.compile(r"\d{8}")
-_OPPOSITION_EVENTS = {"PUBO", "NWAP", "ETOF", "OP.I", "OPNS", "R.PR"}
+_OPPOSITION_CODES = frozenset({"PUBO", "NWAP", "ETOF", "OP.I", "OPNS", "R.PR"})
+# Precompiled XPath returning strings: one C call instead of a Python loop over every element.
+_EVENT_CODES = etree.XPath("case-file-event-statement/code/text()")
+_CLASS_CODES = etree.XPath("classifications/classification/international-code/text()")
 _FILE_NAME_DATE = re.compile(r"apc(\d{6})")
 
 
@@ -82,10 +87,15 @@ class UsptoTmDailySpider(OdpProductSpider):
             yield from self.parse_daily(stream, member.name)
 
     def parse_daily(self, stream: IO[bytes], name: str) -> Iterator[Item]:
-        """Stream one daily XML document; yield kept records deduplicated by (serial, event)."""
+        """Stream one daily XML document; yield kept records deduplicated by (serial, event).
+
+        Kept records wait in a bounded window (``DEDUPE_WINDOW``) so a repeated (serial, event) replaces
+        the earlier snapshot before anything is emitted; repeats further apart are both emitted in file
+        order, and the store's upsert by serial keeps the later one. Memory stays bounded either way.
+        """
         file_date = _date_from_name(name)
         group: str | None = None
-        kept: dict[tuple[str, str], Item] = {}
+        window: OrderedDict[tuple[str, str], RecordIn] = OrderedDict()
         try:
             for element in iterparse_records(
                 stream, ("creation-datetime", "action-key", "case-file"), name, self.xml_max_bytes
@@ -100,39 +110,46 @@ class UsptoTmDailySpider(OdpProductSpider):
                         yield item
                     else:
                         key = (item.native_id, item.event or "")
-                        if key in kept:
+                        if window.pop(key, None) is not None:
                             self.tally["duplicates"] += 1
-                            del kept[key]
-                        kept[key] = item
+                        window[key] = item
+                        if len(window) > DEDUPE_WINDOW:
+                            yield window.popitem(last=False)[1]
                 elif tag == "action-key":
                     group = clean(element.text)
                 elif tag == "creation-datetime" and file_date is None:
                     file_date = compact_date(clean(element.text), "creation-datetime")
         except Exception:
             # Keep what was read before a truncation or bad byte; the error is still reported.
-            yield from kept.values()
+            yield from window.values()
             raise
-        yield from kept.values()
+        yield from window.values()
 
     def case_file(self, element: etree._Element, group: str | None, file_date: dt.date | None) -> Item | None:
-        """The record for a kept case file, a quarantine item, or None when the case is not of interest."""
-        serial = text_at(element, "serial-number")
+        """The record for a kept case file, a quarantine item, or None when the case is not of interest.
+
+        Most case files in a daily file are skipped, so the filter reads only what it needs; the fields
+        it reads sit at the start of the case file and its header, where ``find`` stops early.
+        """
+        serial = _strip(element.findtext("serial-number"))
         try:
             if serial is None or not _SERIAL.fullmatch(serial):
                 raise FieldError(f"serial-number: {serial!r} is not 8 digits")
             header = element.find("case-file-header")
             if header is None:
                 return None
-            filing_date = compact_date(clean(header.findtext("filing-date")), "filing-date")
+            filing_date = compact_date(_strip(header.findtext("filing-date")), "filing-date")
             published = compact_date(
-                clean(header.findtext("published-for-opposition-date")), "published-for-opposition-date"
+                _strip(header.findtext("published-for-opposition-date")), "published-for-opposition-date"
             )
-            status = clean(header.findtext("status-code"))
-            reference = file_date or compact_date(clean(element.findtext("transaction-date")), "transaction-date")
+            status = _strip(header.findtext("status-code"))
+            reference = file_date or compact_date(_strip(element.findtext("transaction-date")), "transaction-date")
             event = self.event_for(group, status, filing_date, published, reference)
             if event is None:
                 return None
-            return self.record(element, header, serial, event, group, status, filing_date, published)
+            parts = {child.tag: child for child in element}
+            head = {child.tag: child.text for child in header}
+            return self.record(element, parts, head, serial, event, group, status, filing_date, published)
         except FieldError as error:
             return self.quarantined(element, serial, str(error))
 
@@ -159,7 +176,8 @@ class UsptoTmDailySpider(OdpProductSpider):
     def record(
         self,
         element: etree._Element,
-        header: etree._Element,
+        parts: dict[str, etree._Element],
+        head: dict[str, str | None],
         serial: str,
         event: str,
         group: str | None,
@@ -168,50 +186,63 @@ class UsptoTmDailySpider(OdpProductSpider):
         published: dt.date | None,
     ) -> Item:
         """All fields of a kept case file."""
-        owners = [_owner(owner) for owner in element.iterfind("case-file-owners/case-file-owner")]
+        owners_node = parts.get("case-file-owners")
+        owners = [_owner(owner) for owner in owners_node] if owners_node is not None else []
         current = max(owners, key=lambda owner: owner["party_type"] or 0, default=None)
         classes = sorted(
-            {
-                int(code)
-                for code in (clean(node.text) for node in element.iterfind("classifications/classification/international-code"))
-                if code and code.isdigit() and 1 <= int(code) <= 45
-            }
+            {int(code) for code in _CLASS_CODES(element) if code.strip().isdigit() and 1 <= int(code) <= 45}
         )
-        goods = {}
-        for statement in element.iterfind("case-file-statements/case-file-statement"):
-            type_code = clean(statement.findtext("type-code")) or ""
-            if type_code.startswith("GS") and (text := clean(statement.findtext("text"))):
+        goods: dict[str, str] = {}
+        statements = parts.get("case-file-statements")
+        for statement in statements if statements is not None else ():
+            fields = {child.tag: child.text for child in statement}
+            type_code = (fields.get("type-code") or "").strip()
+            if type_code.startswith("GS") and (text := (fields.get("text") or "").strip()):
                 goods[type_code] = text
-        events = [
-            {
-                "code": clean(node.findtext("code")),
-                "date": clean(node.findtext("date")),
-                "text": clean(node.findtext("description-text")),
-            }
-            for node in element.iterfind("case-file-event-statements/case-file-event-statement")
-            if clean(node.findtext("code")) in _OPPOSITION_EVENTS
-        ]
+        events = []
+        event_statements = parts.get("case-file-event-statements")
+        if event_statements is not None:
+            codes = [code.strip() for code in _EVENT_CODES(event_statements)]
+            wanted = [i for i, code in enumerate(codes) if code in _OPPOSITION_CODES]
+            if wanted and len(codes) != len(event_statements):
+                # A statement without <code>: positions do not line up, fall back to reading each one.
+                wanted = [
+                    i for i, node in enumerate(event_statements)
+                    if (node.findtext("code") or "").strip() in _OPPOSITION_CODES
+                ]
+            for index in wanted:
+                fields = {child.tag: child.text for child in event_statements[index]}
+                events.append(
+                    {
+                        "code": (fields.get("code") or "").strip(),
+                        "date": _strip(fields.get("date")),
+                        "text": clean(fields.get("description-text")),
+                    }
+                )
         extended_until = None
         if published is not None and any(e["code"] == "ETOF" for e in events):
             extended = latest_extended_deadline("US", published)
             extended_until = extended.isoformat() if extended else None
-        registration = clean(element.findtext("registration-number"))
+        registration = _text(parts, "registration-number")
+        international = parts.get("international-registration")
         raw: dict[str, Any] = {
             "serial_number": serial,
             "registration_number": None if not registration or registration.strip("0") == "" else registration,
-            "transaction_date": clean(element.findtext("transaction-date")),
+            "transaction_date": _text(parts, "transaction-date"),
             "action_key": group,
             "status_code": status,
-            "status_date": clean(header.findtext("status-date")),
-            "mark_drawing_code": clean(header.findtext("mark-drawing-code")),
-            "opposition_pending": clean(header.findtext("opposition-pending-in")) == "T",
+            "status_date": _strip(head.get("status-date")),
+            "mark_drawing_code": _strip(head.get("mark-drawing-code")),
+            "opposition_pending": _strip(head.get("opposition-pending-in")) == "T",
             "owners": owners,
             "goods": goods,
             "opposition_events": events,
             "international_registration_number": clean(
-                element.findtext("international-registration/international-registration-number")
-            ),
-            "madrid_66a": clean(header.findtext("filing-basis-current-66a-in")) == "T",
+                international.findtext("international-registration-number")
+            )
+            if international is not None
+            else None,
+            "madrid_66a": _strip(head.get("filing-basis-current-66a-in")) == "T",
         }
         if extended_until:
             raw["opposition_extendable_until"] = extended_until
@@ -219,7 +250,7 @@ class UsptoTmDailySpider(OdpProductSpider):
             element,
             serial,
             kind="trademark",
-            text=clean(header.findtext("mark-identification")),
+            text=clean(head.get("mark-identification")),
             applicant=current["name"] if current else None,
             applicant_country=(current["nationality"] or current["country"]) if current else None,
             classes=classes,
@@ -234,21 +265,35 @@ class UsptoTmDailySpider(OdpProductSpider):
         )
 
 
+def _text(parts: dict[str, etree._Element], tag: str) -> str | None:
+    node = parts.get(tag)
+    return clean(node.text) if node is not None else None
+
+
+def _strip(value: str | None) -> str | None:
+    """Strip a code or date (no inner whitespace to collapse); empty becomes None."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
 def _owner(owner: etree._Element) -> dict[str, Any]:
-    party_type = clean(owner.findtext("party-type"))
-    nationality = clean(owner.findtext("nationality/country")) or clean(owner.findtext("nationality/other"))
-    if nationality is None and clean(owner.findtext("nationality/state")):
-        nationality = "US"
-    address_country = clean(owner.findtext("country"))
-    if address_country is None and clean(owner.findtext("state")):
-        address_country = "US"
+    fields = {child.tag: child for child in owner}
+    nationality_node = fields.get("nationality")
+    nationality = None
+    if nationality_node is not None:
+        inner = {child.tag: clean(child.text) for child in nationality_node}
+        nationality = inner.get("country") or inner.get("other") or ("US" if inner.get("state") else None)
+    address_country = _text(fields, "country") or ("US" if _text(fields, "state") else None)
+    party_type_node = fields.get("party-type")
+    party_type = _strip(party_type_node.text) if party_type_node is not None else None
     return {
-        "name": clean(owner.findtext("party-name")),
+        "name": _text(fields, "party-name"),
         "party_type": int(party_type) if party_type and party_type.isdigit() else None,
         "nationality": nationality,
         "country": address_country,
-        "entity_type": clean(owner.findtext("legal-entity-type-code")),
-        "dba": clean(owner.findtext("dba-aka-text")),
+        "entity_type": _text(fields, "legal-entity-type-code"),
+        "dba": _text(fields, "dba-aka-text"),
     }
 
 

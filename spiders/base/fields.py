@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-
 from lxml import etree
-
-_WHITESPACE = re.compile(r"\s+")
-
 
 class FieldError(ValueError):
     """A field value that cannot be read (bad date, bad class); the record is quarantined."""
@@ -16,10 +11,10 @@ class FieldError(ValueError):
 
 def clean(value: str | None) -> str | None:
     """Strip and collapse whitespace (including U+2002 and NBSP); empty becomes None."""
-    if value is None:
+    if not value:
         return None
-    collapsed = _WHITESPACE.sub(" ", value).strip()
-    return collapsed or None
+    # str.split() without arguments splits on every Unicode space (U+2002, NBSP, newlines) in C.
+    return " ".join(value.split()) or None
 
 
 def text_at(element: etree._Element, path: str) -> str | None:
