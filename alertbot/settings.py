@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     dingtalk_secret: SecretStr | None = Field(default=None, description="DingTalk robot signing secret (SEC...).")
     dingtalk_base_url: str = "https://oapi.dingtalk.com/robot/send"
     feishu_webhook_token: SecretStr | None = Field(default=None, description="Feishu custom bot hook token.")
+    feishu_secret: SecretStr | None = Field(default=None, description="Feishu custom bot signing secret.")
     feishu_base_url: str = "https://open.feishu.cn/open-apis/bot/v2/hook"
 
     uspto_api_key: SecretStr | None = Field(default=None, description="USPTO Open Data Portal key (x-api-key).")
