@@ -117,6 +117,9 @@ class _Unit:
         return [row.id for row in self.rows if row.id is not None]
 
 
+Prepared = tuple[Subscriber | None, Message] | PermanentDeliveryError
+
+
 def default_owner() -> str:
     """A lease owner name that tells operators which process holds a row: host, pid and a random tag."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -170,6 +173,11 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.concurrency = max(1, concurrency)
+        self._in_flight = asyncio.Semaphore(self.concurrency)
+        # Overlapping passes of one dispatcher claim one after the other, so they never split a digest.
+        self._claiming = asyncio.Lock()
+        # Targets switched off in this process; rows of them already rendered in a batch are not sent.
+        self._dead_targets: set[tuple[int | None, str, str]] = set()
         self.rng = rng or random.Random()
         self.actor = f"dispatcher:{self.owner}"
 
@@ -190,19 +198,21 @@ class Dispatcher:
         """Lease up to ``limit`` due rows (plus the rest of their digests), send them, record the outcomes."""
         stats = DispatchStats()
         token = f"{self.owner}#{uuid.uuid4().hex[:8]}"
-        rows = await asyncio.to_thread(self._claim, token, limit)
+        async with self._claiming:
+            rows = await asyncio.to_thread(self._claim, token, limit)
         if not rows:
             return stats
         stats.claimed = len(rows)
         renewer = asyncio.create_task(self._renew_lease(token))
         try:
-            semaphore = asyncio.Semaphore(self.concurrency)
+            units = _units(rows)
+            prepared = await asyncio.to_thread(self._prepare_all, units)
 
-            async def run(unit: _Unit) -> DispatchStats:
-                async with semaphore:
-                    return await self._deliver(unit, token)
+            async def run(unit: _Unit, ready: Prepared) -> DispatchStats:
+                async with self._in_flight:
+                    return await self._deliver(unit, ready, token)
 
-            for result in await asyncio.gather(*(run(unit) for unit in _units(rows))):
+            for result in await asyncio.gather(*(run(u, p) for u, p in zip(units, prepared, strict=True))):
                 stats.add(result)
         finally:
             renewer.cancel()
@@ -212,31 +222,63 @@ class Dispatcher:
 
     async def drain(self, limit: int = 100) -> DispatchStats:
         """Dispatch until no row is due (rows waiting for a retry later are left for later)."""
-        total = DispatchStats()
-        while True:
-            stats = await self.dispatch_once(limit)
-            total.add(stats)
-            if stats.claimed == 0:
-                return total
+        return await self._pipeline(limit, None, 0.0)
 
     async def run(
         self, stop: asyncio.Event | None = None, interval: float = 2.0, limit: int = 100
     ) -> DispatchStats:
         """Dispatch until ``stop`` is set, sleeping ``interval`` seconds whenever nothing is due."""
-        stop = stop or asyncio.Event()
+        return await self._pipeline(limit, stop or asyncio.Event(), interval)
+
+    async def _pass(self, limit: int, forgiving: bool) -> DispatchStats:
+        try:
+            return await self.dispatch_once(limit)
+        except Exception:
+            if not forgiving:
+                raise
+            # A database hiccup must not end the always-on dispatcher; the rows stay in the outbox.
+            log.exception("dispatcher pass failed; the rows stay leased until their lease expires")
+            return DispatchStats()
+
+    async def _pipeline(self, limit: int, stop: asyncio.Event | None, interval: float) -> DispatchStats:
+        # Two passes overlap: the next batch is claimed and rendered while the current one is still sending,
+        # so the channel never waits for the database between batches. The semaphore is shared, so at most
+        # ``concurrency`` messages are in flight in all passes together.
         total = DispatchStats()
-        while not stop.is_set():
-            try:
-                stats = await self.dispatch_once(limit)
-            except Exception:
-                # A database hiccup must not end the always-on dispatcher; the rows stay in the outbox.
-                log.exception("dispatcher pass failed; retrying in %.1f s", interval)
-                stats = DispatchStats()
-            total.add(stats)
-            if stats.claimed == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
-        return total
+        running: set[asyncio.Task[DispatchStats]] = set()
+        idle = False
+        try:
+            while True:
+                stopping = stop is not None and stop.is_set()
+                if stopping and not running:
+                    return total
+                if not stopping and not idle and len(running) < 2:
+                    running.add(asyncio.create_task(self._pass(limit, forgiving=stop is not None)))
+                    if len(running) < 2:
+                        await asyncio.sleep(0)  # let the first pass claim before the second one does
+                        continue
+                if running:
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        stats = task.result()
+                        total.add(stats)
+                        idle = idle or stats.claimed == 0
+                    continue
+                # Idle and nothing in flight: sends just finished may have queued rows (staff notices).
+                if stop is None:
+                    last = await self.dispatch_once(limit)
+                    total.add(last)
+                    if last.claimed == 0:
+                        return total
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=interval)
+                idle = False
+        finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     # -- leasing -------------------------------------------------------------------------------------------
     def _claim(self, token: str, limit: int) -> list[Delivery]:
@@ -249,7 +291,8 @@ class Dispatcher:
             .limit(limit)
         )
         with transaction(self.factory) as session:
-            if session.get_bind().dialect.name == "postgresql":
+            postgres = session.get_bind().dialect.name == "postgresql"
+            if postgres:
                 ids = list(session.exec(due.with_for_update(skip_locked=True)).all())
                 if not ids:
                     return []
@@ -264,20 +307,21 @@ class Dispatcher:
                 .distinct()
             ).all()
             if digests:
-                # The rest of each chosen digest goes too, so a subscriber gets one digest, not several. The
-                # conditional UPDATE skips rows another dispatcher leased meanwhile (PostgreSQL re-checks the
-                # WHERE clause after waiting for their lock).
+                # The rest of each chosen digest goes too, so a subscriber gets one digest, not several.
                 same_digest = or_(
                     *(
                         and_(col(Delivery.subscriber_id) == subscriber_id, col(Delivery.channel) == channel)
                         for subscriber_id, channel in digests
                     )
                 )
-                session.exec(
-                    update(Delivery)
-                    .where(_due(now), col(Delivery.kind).in_(DIGEST_KINDS), same_digest)
-                    .values(**lease)
-                )
+                rest = select(Delivery.id).where(_due(now), col(Delivery.kind).in_(DIGEST_KINDS), same_digest)
+                if postgres:
+                    # SKIP LOCKED again: waiting for a row another pass holds could deadlock with it.
+                    extra = list(session.exec(rest.with_for_update(skip_locked=True)).all())
+                    if extra:
+                        session.exec(update(Delivery).where(col(Delivery.id).in_(extra)).values(**lease))
+                else:
+                    session.exec(update(Delivery).where(col(Delivery.id).in_(rest)).values(**lease))
         with self.factory() as session:
             return list(
                 session.exec(
@@ -304,15 +348,18 @@ class Dispatcher:
             )
 
     # -- one message ---------------------------------------------------------------------------------------
-    async def _deliver(self, unit: _Unit, token: str) -> DispatchStats:
-        # Database work and rendering run in worker threads, so the event loop stays free for sends (a
-        # blocked loop bunches requests together and breaks the provider's rate limits).
+    async def _deliver(self, unit: _Unit, prepared: Prepared, token: str) -> DispatchStats:
+        # Database work runs in worker threads, so the event loop stays free for sends (a blocked loop
+        # bunches requests together and breaks the provider's rate limits).
         stats = DispatchStats()
         head = unit.head
-        try:
-            subscriber, message = await asyncio.to_thread(self._prepare, unit)
-        except PermanentDeliveryError as error:
-            await asyncio.to_thread(self._fail, unit, token, str(error), stats, notify=True)
+        if isinstance(prepared, PermanentDeliveryError):
+            await asyncio.to_thread(self._fail, unit, token, str(prepared), stats, notify=True)
+            return stats
+        subscriber, message = prepared
+        if (head.subscriber_id, head.channel, head.target) in self._dead_targets:
+            reason = f"target deactivated: {head.channel}:{head.target} refused an earlier message"
+            await asyncio.to_thread(self._fail, unit, token, reason, stats, notify=False)
             return stats
         if subscriber is None or not subscriber.active or head.channel not in subscriber.channels:
             reason = "the subscriber or this channel of it was deactivated"
@@ -339,34 +386,45 @@ class Dispatcher:
             await asyncio.to_thread(self._mark_sent, unit, token, provider_id, stats)
         return stats
 
-    def _prepare(self, unit: _Unit) -> tuple[Subscriber | None, Message]:
-        head = unit.head
+    def _prepare_all(self, units: Sequence[_Unit]) -> list[Prepared]:
+        # One session for the whole batch: enterprises, subscribers and records repeat across messages.
         today = local_today(self.settings.timezone)
+        prepared: list[Prepared] = []
         with self.factory() as session:
-            subscriber = (
-                session.get(Subscriber, head.subscriber_id) if head.subscriber_id is not None else None
-            )
-            lang = subscriber.language if subscriber and subscriber.language in ("zh", "en") else None
-            lang = lang or self.settings.language
-            if head.kind in NOTICE_KINDS:
-                subject = str(head.payload.get("subject") or head.kind)
-                return subscriber, render_notice(subject, str(head.payload.get("body") or ""), lang)
-            if head.kind in REPORT_KINDS:
-                ids = [int(alert_id) for alert_id in head.payload.get("alert_ids", [])]
-                views = self._views(session, [(alert_id, None) for alert_id in ids], today)
-                title = _report_title(session, head.payload.get("enterprise_id"), len(views), lang)
-                return subscriber, render_digest(views, lang, title=title)
-            if head.kind in DIGEST_KINDS:
-                pairs = [
-                    (row.alert_id, row.payload.get("event")) for row in unit.rows if row.alert_id is not None
-                ]
-                return subscriber, render_digest(self._views(session, pairs, today), lang)
-            if head.alert_id is None:
-                raise PermanentDeliveryError(f"delivery {head.id} of kind {head.kind!r} names no alert")
-            views = self._views(session, [(head.alert_id, head.payload.get("event"))], today)
-            if not views:
-                raise PermanentDeliveryError(f"delivery {head.id}: alert {head.alert_id} no longer exists")
-            return subscriber, render_alert(views[0], lang)
+            for unit in units:
+                try:
+                    prepared.append(self._prepare(session, unit, today))
+                except PermanentDeliveryError as error:
+                    prepared.append(error)
+                except Exception as error:  # a row that cannot be rendered must not block the whole batch
+                    log.exception("could not render delivery %s", unit.head.id)
+                    prepared.append(PermanentDeliveryError(f"could not render the message: {error!r}"))
+        return prepared
+
+    def _prepare(self, session: Session, unit: _Unit, today: dt.date) -> tuple[Subscriber | None, Message]:
+        head = unit.head
+        subscriber = session.get(Subscriber, head.subscriber_id) if head.subscriber_id is not None else None
+        lang = subscriber.language if subscriber and subscriber.language in ("zh", "en") else None
+        lang = lang or self.settings.language
+        if head.kind in NOTICE_KINDS:
+            subject = str(head.payload.get("subject") or head.kind)
+            return subscriber, render_notice(subject, str(head.payload.get("body") or ""), lang)
+        if head.kind in REPORT_KINDS:
+            ids = [int(alert_id) for alert_id in head.payload.get("alert_ids", [])]
+            views = self._views(session, [(alert_id, None) for alert_id in ids], today)
+            title = _report_title(session, head.payload.get("enterprise_id"), len(views), lang)
+            return subscriber, render_digest(views, lang, title=title)
+        if head.kind in DIGEST_KINDS:
+            pairs = [
+                (row.alert_id, row.payload.get("event")) for row in unit.rows if row.alert_id is not None
+            ]
+            return subscriber, render_digest(self._views(session, pairs, today), lang)
+        if head.alert_id is None:
+            raise PermanentDeliveryError(f"delivery {head.id} of kind {head.kind!r} names no alert")
+        views = self._views(session, [(head.alert_id, head.payload.get("event"))], today)
+        if not views:
+            raise PermanentDeliveryError(f"delivery {head.id}: alert {head.alert_id} no longer exists")
+        return subscriber, render_alert(views[0], lang)
 
     @staticmethod
     def _views(session: Session, pairs: Sequence[tuple[int, Any]], today: dt.date) -> list[AlertView]:
@@ -446,6 +504,7 @@ class Dispatcher:
 
     def _deactivate(self, unit: _Unit, token: str, error: str, stats: DispatchStats) -> None:
         head = unit.head
+        self._dead_targets.add((head.subscriber_id, head.channel, head.target))
         with transaction(self.factory) as session:
             failed = self._fail_rows(session, self._leased(session, unit, token, stats), error)
             subscriber = (
@@ -478,6 +537,8 @@ class Dispatcher:
                         Delivery.channel == head.channel,
                         Delivery.status == DeliveryStatus.PENDING.value,
                         col(Delivery.id).not_in(unit.ids),
+                        # Rows of this batch are skipped by _deliver through the dead-target set.
+                        or_(col(Delivery.lease_owner).is_(None), col(Delivery.lease_owner) != token),
                     )
                 ).all()
                 failed += self._fail_rows(session, others, f"target deactivated: {error}")
