@@ -134,12 +134,14 @@ def run_crawl(
     args: Mapping[str, str] | None = None,
     settings: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CrawlResult:
-    """Run one spider to completion (blocking); on timeout terminate it, then kill it."""
+    """Run one spider to completion (blocking); after ``timeout_s`` terminate it, then kill it."""
     with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
         summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
-        command = crawl_command(name, since=since, file=file, args=args, settings=settings, summary_path=summary_path)
+        command = crawl_command(
+            name, since=since, file=file, args=args, settings=settings, summary_path=summary_path
+        )
         started = time.monotonic()
         timed_out = False
         with log_path.open("wb") as log:
@@ -147,7 +149,7 @@ def run_crawl(
                 command, stdout=log, stderr=subprocess.STDOUT, env=crawl_env(env), start_new_session=True
             )
             try:
-                exit_code: int | None = process.wait(timeout=timeout)
+                exit_code: int | None = process.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 exit_code = _stop(process)
@@ -174,12 +176,14 @@ async def run_crawl_async(
     args: Mapping[str, str] | None = None,
     settings: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CrawlResult:
     """Like :func:`run_crawl`, without blocking the event loop (for the scheduler and the bot)."""
     with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
         summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
-        command = crawl_command(name, since=since, file=file, args=args, settings=settings, summary_path=summary_path)
+        command = crawl_command(
+            name, since=since, file=file, args=args, settings=settings, summary_path=summary_path
+        )
         started = time.monotonic()
         timed_out = False
         with log_path.open("wb") as log:
@@ -187,7 +191,7 @@ async def run_crawl_async(
                 *command, stdout=log, stderr=subprocess.STDOUT, env=crawl_env(env), start_new_session=True
             )
             try:
-                exit_code: int | None = await asyncio.wait_for(process.wait(), timeout)
+                exit_code: int | None = await asyncio.wait_for(process.wait(), timeout_s)
             except TimeoutError:
                 timed_out = True
                 with contextlib.suppress(ProcessLookupError):

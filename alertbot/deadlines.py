@@ -82,9 +82,7 @@ def opposition_deadline(
     if office == MADRID_OFFICE:
         if designated_office is None or designated_office.upper() == MADRID_OFFICE:
             return None
-        return opposition_deadline(
-            designated_office, publication_date, international_registration=True
-        )
+        return opposition_deadline(designated_office, publication_date, international_registration=True)
     rule = RULES.get(office)
     if rule is None:
         return None

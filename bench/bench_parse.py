@@ -38,7 +38,6 @@ SAMPLE = REPO / "tests" / "fixtures" / "uspto_tm_daily" / "uspto-tm-daily.sample
 FILE_NAME = "apc240925"
 
 
-
 def build(target_mb: int) -> tuple[Path, int, int]:
     """Write bench/out/apc240925.zip; return (path, uncompressed XML bytes, case files)."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -52,7 +51,9 @@ def build(target_mb: int) -> tuple[Path, int, int]:
     prolog = text[: text.index("<file-segments>") + len("<file-segments>")]
     epilog = text[text.index("</file-segments>") :]
     groups: dict[str, list[str]] = {}
-    for group in re.finditer(r"<action-keys>\s*<action-key>(\w+)</action-key>(.*?)</action-keys>", text, re.S):
+    for group in re.finditer(
+        r"<action-keys>\s*<action-key>(\w+)</action-key>(.*?)</action-keys>", text, re.S
+    ):
         groups.setdefault(group.group(1), []).extend(
             re.findall(r"<case-file>.*?</case-file>", group.group(2), re.S)
         )
@@ -61,29 +62,38 @@ def build(target_mb: int) -> tuple[Path, int, int]:
     serial = 10_000_000
     written = 0
     count = 0
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open(f"{FILE_NAME}.xml", "w", force_zip64=True) as member:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open(f"{FILE_NAME}.xml", "w", force_zip64=True) as member,
+    ):
 
-            def emit(chunk: str) -> None:
-                nonlocal written
-                data = chunk.encode()
-                member.write(data)
-                written += len(data)
+        def emit(chunk: str) -> None:
+            nonlocal written
+            data = chunk.encode()
+            member.write(data)
+            written += len(data)
 
-            emit(prolog + "\n            <file-segment>TRMK</file-segment>\n")
-            for key, cases in groups.items():
-                emit(f"            <action-keys>\n                <action-key>{key}</action-key>\n")
-                buffer = []
-                for _ in range(rounds):
-                    for case in cases:
-                        serial += 1
-                        count += 1
-                        buffer.append(re.sub(r"<serial-number>\d+</serial-number>", f"<serial-number>{serial}</serial-number>", case, count=1))
-                    if len(buffer) >= 500:
-                        emit("\n".join(buffer))
-                        buffer.clear()
-                emit("\n".join(buffer) + "\n            </action-keys>\n")
-            emit(epilog)
+        emit(prolog + "\n            <file-segment>TRMK</file-segment>\n")
+        for key, cases in groups.items():
+            emit(f"            <action-keys>\n                <action-key>{key}</action-key>\n")
+            buffer = []
+            for _ in range(rounds):
+                for case in cases:
+                    serial += 1
+                    count += 1
+                    buffer.append(
+                        re.sub(
+                            r"<serial-number>\d+</serial-number>",
+                            f"<serial-number>{serial}</serial-number>",
+                            case,
+                            count=1,
+                        )
+                    )
+                if len(buffer) >= 500:
+                    emit("\n".join(buffer))
+                    buffer.clear()
+            emit("\n".join(buffer) + "\n            </action-keys>\n")
+        emit(epilog)
     meta.write_text(json.dumps({"xml_bytes": written, "case_files": count}))
     return path, written, count
 
@@ -138,15 +148,22 @@ def child(kind: str, path: Path) -> None:
 
 def measure(kind: str, path: Path) -> dict[str, float]:
     completed = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--path", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", kind, "--path", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=520, help="Minimum uncompressed XML size in MB (default 520).")
-    parser.add_argument("--repeat", type=int, default=1, help="Alternating runs per approach; best is reported.")
+    parser.add_argument(
+        "--mb", type=int, default=520, help="Minimum uncompressed XML size in MB (default 520)."
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Alternating runs per approach; best is reported."
+    )
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     parser.add_argument("--child", choices=["bare", "spider"], help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
@@ -182,11 +199,15 @@ def main() -> None:
             f"peak RSS {result['peak_rss_mb']:.0f} MB"
         )
     ratio = best["bare"]["seconds"] / best["spider"]["seconds"]
-    print(f"spider throughput = {ratio:.0%} of the bare iterparse loop (target >= 70%); "
-          f"spider peak RSS {best['spider']['peak_rss_mb']:.0f} MB (target < 300 MB)")
+    print(
+        f"spider throughput = {ratio:.0%} of the bare iterparse loop (target >= 70%); "
+        f"spider peak RSS {best['spider']['peak_rss_mb']:.0f} MB (target < 300 MB)"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"xml_mb": mb, "case_files": case_files, "ratio": ratio, **report}, indent=2))
+        args.json.write_text(
+            json.dumps({"xml_mb": mb, "case_files": case_files, "ratio": ratio, **report}, indent=2)
+        )
 
 
 if __name__ == "__main__":

@@ -81,7 +81,9 @@ class EpoOpsSpider(GazetteSpider):
     source_key = "epo"
     office = "EP"
 
-    def __init__(self, *args: Any, query: str | None = None, base_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, query: str | None = None, base_url: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.query_arg = query
         self.base_url_arg = base_url
@@ -137,7 +139,9 @@ class EpoOpsSpider(GazetteSpider):
         try:
             self.access_token = str(json.loads(response.text)["access_token"])
         except (ValueError, KeyError) as error:
-            self.record_error(f"{response.url}: no access_token in the answer: {error}", "alertbot/auth_errors")
+            self.record_error(
+                f"{response.url}: no access_token in the answer: {error}", "alertbot/auth_errors"
+            )
             return
         self.crawler.stats.inc_value("alertbot/tokens")
         retry: scrapy.Request | None = response.meta.get("retry_request")
@@ -251,7 +255,10 @@ class EpoOpsSpider(GazetteSpider):
         """OPS ``exchange-document``s and/or EP ``ep-patent-document``s in a file or zip."""
         for member, stream in iter_members(source, label, self.limits):
             for element in iterparse_records(
-                stream, (f"{{{EXCHANGE}}}exchange-document", "ep-patent-document"), member.name, self.xml_max_bytes
+                stream,
+                (f"{{{EXCHANGE}}}exchange-document", "ep-patent-document"),
+                member.name,
+                self.xml_max_bytes,
             ):
                 self.tally["documents"] += 1
                 if local_name(element) == "ep-patent-document":
@@ -268,7 +275,9 @@ class EpoOpsSpider(GazetteSpider):
             return self.quarantined(element, native_id, "OPS: document not found")
         biblio = element.find(f"{{{EXCHANGE}}}bibliographic-data")
         if biblio is None or native_id is None:
-            return self.quarantined(element, native_id, "exchange-document without bibliographic-data or number")
+            return self.quarantined(
+                element, native_id, "exchange-document without bibliographic-data or number"
+            )
         x = f"{{{EXCHANGE}}}"
         try:
             publication = biblio.find(f"{x}publication-reference/{x}document-id[@document-id-type='docdb']")
@@ -276,17 +285,20 @@ class EpoOpsSpider(GazetteSpider):
             if application is None:
                 application = biblio.find(f"{x}application-reference/{x}document-id")
             titles = {
-                node.get("lang") or "": clean("".join(node.itertext())) for node in biblio.iterfind(f"{x}invention-title")
+                node.get("lang") or "": clean("".join(node.itertext()))
+                for node in biblio.iterfind(f"{x}invention-title")
             }
             applicants = [
                 {"name": name, "country": code}
                 for raw_name in texts_at(
-                    biblio, f"{x}parties/{x}applicants/{x}applicant[@data-format='epodoc']/{x}applicant-name/{x}name"
+                    biblio,
+                    f"{x}parties/{x}applicants/{x}applicant[@data-format='epodoc']/{x}applicant-name/{x}name",
                 )
                 for name, code in [split_epodoc_name(raw_name)]
             ]
             originals = texts_at(
-                biblio, f"{x}parties/{x}applicants/{x}applicant[@data-format='original']/{x}applicant-name/{x}name"
+                biblio,
+                f"{x}parties/{x}applicants/{x}applicant[@data-format='original']/{x}applicant-name/{x}name",
             )
             if not applicants:
                 applicants = [{"name": name.rstrip(", "), "country": None} for name in originals]
@@ -314,20 +326,26 @@ class EpoOpsSpider(GazetteSpider):
                 raw={
                     "docdb": f"{country}.{number}.{kind}",
                     "family_id": element.get("family-id"),
-                    "application_number": text_at(application, f"{x}doc-number") if application is not None else None,
+                    "application_number": text_at(application, f"{x}doc-number")
+                    if application is not None
+                    else None,
                     "applicants": applicants,
                     "applicants_original": originals,
                     "titles": titles,
                     "ipc": [
                         ipc_symbol(text)
-                        for text in texts_at(biblio, f"{x}classifications-ipcr/{x}classification-ipcr/{x}text")
+                        for text in texts_at(
+                            biblio, f"{x}classifications-ipcr/{x}classification-ipcr/{x}text"
+                        )
                     ],
                     "cpc": [
                         "".join(text_at(node, f"{x}{tag}") or "" for tag in ("section", "class", "subclass"))
                         + f" {text_at(node, f'{x}main-group') or ''}/{text_at(node, f'{x}subgroup') or ''}"
                         for node in biblio.iterfind(f"{x}patent-classifications/{x}patent-classification")
                     ],
-                    "abstract": (clean(" ".join(abstract.itertext())) or "")[:2000] if abstract is not None else None,
+                    "abstract": (clean(" ".join(abstract.itertext())) or "")[:2000]
+                    if abstract is not None
+                    else None,
                 },
             )
         except FieldError as error:
@@ -352,7 +370,11 @@ class EpoOpsSpider(GazetteSpider):
                     elif node.tag == "B542":
                         titles[language] = clean("".join(node.itertext())) or ""
             applicants = [
-                {"name": text_at(node, "snm"), "country": text_at(node, "adr/ctry"), "iid": text_at(node, "iid")}
+                {
+                    "name": text_at(node, "snm"),
+                    "country": text_at(node, "adr/ctry"),
+                    "iid": text_at(node, "iid"),
+                }
                 for node in element.iterfind("SDOBI/B700/B710/B711")
             ]
             first = applicants[0] if applicants else None
@@ -373,10 +395,13 @@ class EpoOpsSpider(GazetteSpider):
                 url=f"https://data.epo.org/publication-server/document?pn={number}&ki={kind or ''}",
                 raw={
                     "application_number": text_at(element, "SDOBI/B200/B210"),
-                    "bulletin": text_at(element, "SDOBI/B400/B430/bnum") or text_at(element, "SDOBI/B400/B405/bnum"),
+                    "bulletin": text_at(element, "SDOBI/B400/B430/bnum")
+                    or text_at(element, "SDOBI/B400/B405/bnum"),
                     "applicants": applicants,
                     "titles": titles,
-                    "ipc": [ipc_symbol(t) for t in texts_at(element, "SDOBI/B500/B510EP/classification-ipcr/text")],
+                    "ipc": [
+                        ipc_symbol(t) for t in texts_at(element, "SDOBI/B500/B510EP/classification-ipcr/text")
+                    ],
                     "designated_states": texts_at(element, "SDOBI/B800/B840/ctry"),
                     "priority_country": text_at(element, "SDOBI/B300/B330/ctry"),
                     "language": text_at(element, "SDOBI/B200/B250"),

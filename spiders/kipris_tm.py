@@ -101,7 +101,9 @@ class KiprisTmSpider(GazetteSpider):
     source_key = "kipris"
     office = "KR"
 
-    def __init__(self, *args: Any, terms: str | None = None, base_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, terms: str | None = None, base_url: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.terms_arg = [t.strip() for t in terms.split(",") if t.strip()] if terms else None
         self.base_url_arg = base_url
@@ -152,11 +154,15 @@ class KiprisTmSpider(GazetteSpider):
         """Records of one page; the next page when this one was full."""
         self.pages_pending -= 1
         before = self.crawler.stats.get_value("alertbot/items_in_pages", 0)
-        async for item in self.process_file(response.body, f"kipris-page-{response.meta['page']}.xml", remember=False):
+        async for item in self.process_file(
+            response.body, f"kipris-page-{response.meta['page']}.xml", remember=False
+        ):
             yield item
         seen = self.crawler.stats.get_value("alertbot/items_in_pages", 0) - before
         if seen >= response.meta["page_size"]:
-            yield self.page_request(response.meta["operation"], response.meta["params"], response.meta["page"] + 1)
+            yield self.page_request(
+                response.meta["operation"], response.meta["params"], response.meta["page"] + 1
+            )
         else:
             self.pages_done += 1
 
@@ -170,7 +176,9 @@ class KiprisTmSpider(GazetteSpider):
     def parse_source(self, source: bytes | Path, label: str) -> Iterator[Item]:
         """Check the header's result code, then turn each ``item`` into a record."""
         for member, stream in iter_members(source, label, self.limits):
-            for element in iterparse_records(stream, ("header", "item", "Item"), member.name, self.xml_max_bytes):
+            for element in iterparse_records(
+                stream, ("header", "item", "Item"), member.name, self.xml_max_bytes
+            ):
                 if element.tag == "header":
                     self._check_header(element, member.name)
                     continue
@@ -181,7 +189,9 @@ class KiprisTmSpider(GazetteSpider):
         code = clean(header.findtext("resultCode"))
         success = clean(header.findtext("successYN"))
         if (code is not None and code not in _OK_CODES) or success == "N":
-            raise KiprisApiError(f"{name}: KIPRIS error resultCode={code} {clean(header.findtext('resultMsg'))}")
+            raise KiprisApiError(
+                f"{name}: KIPRIS error resultCode={code} {clean(header.findtext('resultMsg'))}"
+            )
 
     def item(self, element: etree._Element) -> Item:
         """One search hit → record."""
@@ -206,9 +216,13 @@ class KiprisTmSpider(GazetteSpider):
                 event=event,
                 filing_date=compact_date(fields.get("application_date"), "applicationDate"),
                 publication_date=published,
-                opposition_end=opposition_deadline("KR", published) if published and event == "published" else None,
+                opposition_end=opposition_deadline("KR", published)
+                if published and event == "published"
+                else None,
                 url=f"http://kipris.or.kr/khome/detail/trademark?applno={number}",
-                raw={key: value for key, value in fields.items() if key not in {"title", "applicant"} and value},
+                raw={
+                    key: value for key, value in fields.items() if key not in {"title", "applicant"} and value
+                },
             )
         except FieldError as error:
             return self.quarantined(element, number, str(error))

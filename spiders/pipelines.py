@@ -28,7 +28,9 @@ def run_stats(spider: Spider, crawler: Crawler) -> dict[str, Any]:
     kept = {
         key.removeprefix("alertbot/"): value
         for key, value in stats.items()
-        if key.startswith(("alertbot/", "retry/", "downloader/response_status_count/", "downloader/exception_type"))
+        if key.startswith(
+            ("alertbot/", "retry/", "downloader/response_status_count/", "downloader/exception_type")
+        )
         or key in {"downloader/request_count", "downloader/response_bytes", "item_scraped_count"}
     }
     return {key: value for key, value in kept.items() if isinstance(value, int | float | str)}

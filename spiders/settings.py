@@ -9,7 +9,9 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # Identify ourselves to the offices' servers, with a contact point, instead of Scrapy's generic agent.
-USER_AGENT = "alertbot/0.1 (gazette watch for Shenyang IP dispute guidance centre; +https://github.com/alertbot)"
+USER_AGENT = (
+    "alertbot/0.1 (gazette watch for Shenyang IP dispute guidance centre; +https://github.com/alertbot)"
+)
 
 # The sources are official bulk-data APIs and file servers meant for programmatic download, not crawled
 # web pages; their robots.txt (when any) targets page crawlers and would add a request per host.

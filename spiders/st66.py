@@ -74,13 +74,25 @@ def applicant_from(node: etree._Element) -> Applicant:
         name = text_at(formatted, "{*}Name/{*}FormattedName/{*}OrganizationName")
         if name is None:
             person = [
-                text_at(formatted, f"{{*}}Name/{{*}}FormattedName/{{*}}{part}") for part in ("FirstName", "LastName")
+                text_at(formatted, f"{{*}}Name/{{*}}FormattedName/{{*}}{part}")
+                for part in ("FirstName", "LastName")
             ]
             name = " ".join(p for p in person if p) or None
         if name is None:
-            name = " ".join(texts_at(formatted, "{*}Name/{*}FreeFormatName/{*}FreeFormatNameDetails/{*}FreeFormatNameLine")) or None
+            name = (
+                " ".join(
+                    texts_at(
+                        formatted, "{*}Name/{*}FreeFormatName/{*}FreeFormatNameDetails/{*}FreeFormatNameLine"
+                    )
+                )
+                or None
+            )
         country = text_at(formatted, "{*}Address/{*}AddressCountryCode")
-    country = country or text_at(node, "{*}ApplicantIncorporationCountryCode") or text_at(node, "{*}ApplicantNationalityCode")
+    country = (
+        country
+        or text_at(node, "{*}ApplicantIncorporationCountryCode")
+        or text_at(node, "{*}ApplicantNationalityCode")
+    )
     return {
         "id": text_at(node, "{*}ApplicantIdentifier"),
         "name": name,
@@ -92,7 +104,11 @@ def applicant_from(node: etree._Element) -> Applicant:
 def event_for(status: str | None, registration_date: dt.date | None, published: dt.date | None) -> str:
     """Map the office's status text to filed / published / registered / updated."""
     lowered = (status or "").lower()
-    if any(word in lowered for word in _REGISTERED_STATUSES) and "cancel" not in lowered and "pending" not in lowered:
+    if (
+        any(word in lowered for word in _REGISTERED_STATUSES)
+        and "cancel" not in lowered
+        and "pending" not in lowered
+    ):
         return "registered"
     if any(word in lowered for word in _PUBLISHED_STATUSES):
         return "published"
@@ -224,7 +240,8 @@ class St66TrademarkSpider(GazetteSpider):
 
     def _full_record(self, element: etree._Element, number: str, office: str | None, source: str) -> Item:
         classes_raw = texts_at(
-            element, "{*}GoodsServicesDetails/{*}GoodsServices/{*}ClassDescriptionDetails/{*}ClassDescription/{*}ClassNumber"
+            element,
+            "{*}GoodsServicesDetails/{*}GoodsServices/{*}ClassDescriptionDetails/{*}ClassDescription/{*}ClassNumber",
         )
         classes = nice_classes(classes_raw, "ClassNumber")
         goods: dict[str, str] = {}

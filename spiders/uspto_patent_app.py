@@ -47,7 +47,9 @@ _APPLICANT_PATHS = (
 )
 
 
-def split_documents(stream: IO[bytes], name: str, max_document_bytes: int, max_total_bytes: int) -> Iterator[bytes]:
+def split_documents(
+    stream: IO[bytes], name: str, max_document_bytes: int, max_total_bytes: int
+) -> Iterator[bytes]:
     """Cut a concatenated-XML stream into documents at every line that starts a new XML declaration."""
     lines: list[bytes] = []
     document_bytes = 0
@@ -55,7 +57,9 @@ def split_documents(stream: IO[bytes], name: str, max_document_bytes: int, max_t
     for line in stream:
         total += len(line)
         if total > max_total_bytes:
-            raise InputTooLargeError(f"{name}: more than {max_total_bytes:,} bytes of XML; refused as oversized")
+            raise InputTooLargeError(
+                f"{name}: more than {max_total_bytes:,} bytes of XML; refused as oversized"
+            )
         if _PROLOG.match(line) and lines:
             yield b"".join(lines)
             lines, document_bytes = [], 0
@@ -106,7 +110,9 @@ class UsptoPatentAppSpider(OdpProductSpider):
             return self._quarantine_bytes(data, f"{name}: malformed XML: {error}")
         if root.tag != "us-patent-application":
             self.tally["skipped"] += 1
-            return self._quarantine_bytes(data, f"{name}: root element {root.tag!r} is not us-patent-application")
+            return self._quarantine_bytes(
+                data, f"{name}: root element {root.tag!r} is not us-patent-application"
+            )
         biblio = root.find("us-bibliographic-data-application")
         if biblio is None:
             return self.quarantined(root, None, f"{name}: no us-bibliographic-data-application")
@@ -122,7 +128,12 @@ class UsptoPatentAppSpider(OdpProductSpider):
             return self.quarantined(root, native_id, f"{name}: {error}")
 
     def record(
-        self, root: etree._Element, biblio: etree._Element, publication: etree._Element, native_id: str, name: str
+        self,
+        root: etree._Element,
+        biblio: etree._Element,
+        publication: etree._Element,
+        native_id: str,
+        name: str,
     ) -> Item:
         """All fields of one application."""
         application = biblio.find("application-reference/document-id")
@@ -164,7 +175,9 @@ class UsptoPatentAppSpider(OdpProductSpider):
                 "applicants": applicants,
                 "assignees": assignees,
                 "ipc": [_ipc(node) for node in biblio.iterfind("classifications-ipcr/classification-ipcr")],
-                "cpc_main": [_ipc(node) for node in biblio.iterfind("classifications-cpc/main-cpc/classification-cpc")],
+                "cpc_main": [
+                    _ipc(node) for node in biblio.iterfind("classifications-cpc/main-cpc/classification-cpc")
+                ],
                 "priority": [
                     {
                         "country": text_at(node, "country"),
@@ -173,7 +186,9 @@ class UsptoPatentAppSpider(OdpProductSpider):
                     }
                     for node in biblio.iterfind("priority-claims/priority-claim")
                 ],
-                "abstract": (clean(" ".join(abstract.itertext())) or "")[:2000] if abstract is not None else None,
+                "abstract": (clean(" ".join(abstract.itertext())) or "")[:2000]
+                if abstract is not None
+                else None,
             },
         )
 

@@ -143,7 +143,9 @@ class UsptoTmDailySpider(OdpProductSpider):
                 _strip(header.findtext("published-for-opposition-date")), "published-for-opposition-date"
             )
             status = _strip(header.findtext("status-code"))
-            reference = file_date or compact_date(_strip(element.findtext("transaction-date")), "transaction-date")
+            reference = file_date or compact_date(
+                _strip(element.findtext("transaction-date")), "transaction-date"
+            )
             event = self.event_for(group, status, filing_date, published, reference)
             if event is None:
                 return None
@@ -207,7 +209,8 @@ class UsptoTmDailySpider(OdpProductSpider):
             if wanted and len(codes) != len(event_statements):
                 # A statement without <code>: positions do not line up, fall back to reading each one.
                 wanted = [
-                    i for i, node in enumerate(event_statements)
+                    i
+                    for i, node in enumerate(event_statements)
                     if (node.findtext("code") or "").strip() in _OPPOSITION_CODES
                 ]
             for index in wanted:
@@ -227,7 +230,9 @@ class UsptoTmDailySpider(OdpProductSpider):
         international = parts.get("international-registration")
         raw: dict[str, Any] = {
             "serial_number": serial,
-            "registration_number": None if not registration or registration.strip("0") == "" else registration,
+            "registration_number": None
+            if not registration or registration.strip("0") == ""
+            else registration,
             "transaction_date": _text(parts, "transaction-date"),
             "action_key": group,
             "status_code": status,
@@ -259,7 +264,9 @@ class UsptoTmDailySpider(OdpProductSpider):
             event=event,
             filing_date=filing_date,
             publication_date=published,
-            opposition_end=opposition_deadline("US", published) if event == "published" and published else None,
+            opposition_end=opposition_deadline("US", published)
+            if event == "published" and published
+            else None,
             url=f"https://tsdr.uspto.gov/#caseNumber={serial}&caseType=SERIAL_NO&searchType=statusSearch",
             raw=raw,
         )

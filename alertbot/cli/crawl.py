@@ -34,10 +34,14 @@ def crawl(
     name: str | None = typer.Argument(None, help="Spider name, e.g. uspto_tm_daily (see --list)."),
     since: str | None = typer.Option(None, "--since", help="Backfill from this date (YYYY-MM-DD)."),
     file: str | None = typer.Option(
-        None, "--file", help="Process this file (path, file:// or http(s):// URL) instead of discovering new ones."
+        None,
+        "--file",
+        help="Process this file (path, file:// or http(s):// URL) instead of discovering new ones.",
     ),
     arg: list[str] = typer.Option([], "--arg", "-a", help="Extra spider argument KEY=VALUE (repeatable)."),
-    timeout: float = typer.Option(DEFAULT_TIMEOUT_S, "--timeout", help="Kill the crawl after this many seconds."),
+    timeout: float = typer.Option(
+        DEFAULT_TIMEOUT_S, "--timeout", help="Kill the crawl after this many seconds."
+    ),
     list_: bool = typer.Option(False, "--list", help="List the available spiders and exit."),
 ) -> None:
     """Run one spider; its records are stored, matched and alerted on. Exit 1 when the crawl had errors."""
@@ -50,7 +54,7 @@ def crawl(
     known = list_spiders()
     if name not in known:
         raise typer.BadParameter(f"unknown spider {name!r}; available: {', '.join(known)}", param_hint="NAME")
-    result = run_crawl(name, since=_parse_since(since), file=file, args=_parse_args(arg), timeout=timeout)
+    result = run_crawl(name, since=_parse_since(since), file=file, args=_parse_args(arg), timeout_s=timeout)
     table = Table(title=f"{name}: {result.status} ({result.duration_s:.1f} s)", show_header=False)
     for key in ("records", "quarantined", "skipped", "files_processed", "files_already_seen", "errors"):
         if key in result.stats:

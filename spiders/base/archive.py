@@ -92,7 +92,9 @@ def open_archive(source: bytes | Path, label: str, limits: ArchiveLimits) -> Ite
     try:
         archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
     except (zipfile.BadZipFile, EOFError) as error:
-        raise CorruptFileError(f"{label}: not a readable zip (truncated or corrupt download): {error}") from error
+        raise CorruptFileError(
+            f"{label}: not a readable zip (truncated or corrupt download): {error}"
+        ) from error
     with archive:
         check_zip(archive, label, limits)
         yield archive

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from lxml import etree
+
 
 class FieldError(ValueError):
     """A field value that cannot be read (bad date, bad class); the record is quarantined."""

@@ -103,7 +103,7 @@ class GazetteSpider(scrapy.Spider):
         self.tally: Counter[str] = Counter()
         self.limits = ArchiveLimits()
         self.xml_max_bytes = DEFAULT_XML_MAX_BYTES
-        self.today = dt.date.today()
+        self.today = dt.datetime.now(dt.UTC).date()
         self._parse_lock: asyncio.Lock | None = None
         self.file_queue: list[scrapy.Request] = []
 
@@ -318,7 +318,9 @@ class GazetteSpider(scrapy.Spider):
         except ValidationError as error:
             return self.quarantined(element, native_id, f"invalid record: {_describe(error)}")
 
-    def quarantined(self, element: etree._Element | None, native_id: str | None, reason: str) -> QuarantineItem:
+    def quarantined(
+        self, element: etree._Element | None, native_id: str | None, reason: str
+    ) -> QuarantineItem:
         """A quarantine item for a malformed record, with a snippet of its XML."""
         from spiders.base.safexml import snippet
 

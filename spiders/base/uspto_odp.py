@@ -70,7 +70,9 @@ class OdpProductSpider(GazetteSpider):
         try:
             data = json.loads(response.text)
         except ValueError as error:
-            self.record_error(f"{response.url}: product metadata is not JSON: {error}", "alertbot/bad_metadata")
+            self.record_error(
+                f"{response.url}: product metadata is not JSON: {error}", "alertbot/bad_metadata"
+            )
             return
         entries = [
             entry

@@ -60,19 +60,43 @@ USPTO_CASE = """
 def uspto_constructed() -> bytes:
     day = "20261125"
     siasun = USPTO_CASE.format(
-        serial="99900001", day=day, filed="20261124", status="630", mark="SIASUN ROBOTICS", published="",
-        cls=7, goods="Industrial robots; robotic arms for industrial purposes", owner="Robotix Trade LLC",
-        city="Wilmington", country="US",
+        serial="99900001",
+        day=day,
+        filed="20261124",
+        status="630",
+        mark="SIASUN ROBOTICS",
+        published="",
+        cls=7,
+        goods="Industrial robots; robotic arms for industrial purposes",
+        owner="Robotix Trade LLC",
+        city="Wilmington",
+        country="US",
     )
     neusoft = USPTO_CASE.format(
-        serial="99900002", day=day, filed="20260310", status="686", mark="NEUSOFT MEDICAL",
-        published="<published-for-opposition-date>20261124</published-for-opposition-date>", cls=10,
-        goods="Medical imaging apparatus; CT scanners", owner="Shenzhen Newsoft Trading Co., Ltd.",
-        city="Shenzhen", country="CN",
+        serial="99900002",
+        day=day,
+        filed="20260310",
+        status="686",
+        mark="NEUSOFT MEDICAL",
+        published="<published-for-opposition-date>20261124</published-for-opposition-date>",
+        cls=10,
+        goods="Medical imaging apparatus; CT scanners",
+        owner="Shenzhen Newsoft Trading Co., Ltd.",
+        city="Shenzhen",
+        country="CN",
     )
     unrelated = USPTO_CASE.format(
-        serial="99900003", day=day, filed="20261124", status="630", mark="MAPLE CREEK COFFEE", published="",
-        cls=30, goods="Coffee; coffee beans", owner="Maple Creek Roasters Inc.", city="Portland", country="US",
+        serial="99900003",
+        day=day,
+        filed="20261124",
+        status="630",
+        mark="MAPLE CREEK COFFEE",
+        published="",
+        cls=30,
+        goods="Coffee; coffee beans",
+        owner="Maple Creek Roasters Inc.",
+        city="Portland",
+        country="US",
     )
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <!-- CONSTRUCTED sample for `alertbot demo` (spiders/samples/README.md): fictitious case files in the
@@ -131,15 +155,26 @@ EUTM_APPLICANT = """
 
 def eutm_constructed() -> tuple[bytes, bytes]:
     zwz = EUTM_MARK.format(
-        number="019990010", filed="2026-08-03", status="Application published", mark="ZWZ BEARINGS", cls=7,
-        goods="Roller bearings; ball bearings for machines", applicant="990010",
+        number="019990010",
+        filed="2026-08-03",
+        status="Application published",
+        mark="ZWZ BEARINGS",
+        cls=7,
+        goods="Roller bearings; ball bearings for machines",
+        applicant="990010",
         publication="<PublicationDetails><Publication><PublicationIdentifier>2026/221</PublicationIdentifier>"
         "<PublicationSection>A.1</PublicationSection><PublicationDate>2026-11-20</PublicationDate>"
         "</Publication></PublicationDetails>",
     )
     brilliance = EUTM_MARK.format(
-        number="019990011", filed="2026-11-18", status="Application filed", mark="BRILLIANCE AUTO", cls=12,
-        goods="Automobiles; parts of automobiles", applicant="990011", publication="",
+        number="019990011",
+        filed="2026-11-18",
+        status="Application filed",
+        mark="BRILLIANCE AUTO",
+        cls=12,
+        goods="Automobiles; parts of automobiles",
+        applicant="990011",
+        publication="",
     )
     marks = f"""<?xml version="1.0" encoding="UTF-8"?>
 <!-- CONSTRUCTED sample for `alertbot demo` (spiders/samples/README.md): fictitious EUTM records. -->
@@ -177,18 +212,30 @@ def write_zip(path: Path, members: dict[str, bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 27, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(2026, 11, 27, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
+            )
 
 
 def main() -> None:
-    real = {name: (FORMATS / name).read_bytes() for name in (
-        "uspto-tm-daily.sample.xml", "uspto-patent-app.sample.xml", "wipo-st66.sample.xml",
-        "euipo-eutm-applicants.sample.xml", "st66-tmview-ro.sample.xml", "epo-ops-biblio.sample.xml",
-        "epo-ep-publication.sample.xml", "kipris-trademark-search.sample.xml",
-    )}
+    real = {
+        name: (FORMATS / name).read_bytes()
+        for name in (
+            "uspto-tm-daily.sample.xml",
+            "uspto-patent-app.sample.xml",
+            "wipo-st66.sample.xml",
+            "euipo-eutm-applicants.sample.xml",
+            "st66-tmview-ro.sample.xml",
+            "epo-ops-biblio.sample.xml",
+            "epo-ep-publication.sample.xml",
+            "kipris-trademark-search.sample.xml",
+        )
+    }
     write_zip(HERE / "uspto_tm_daily" / "apc240925.zip", {"apc240925.xml": real["uspto-tm-daily.sample.xml"]})
     write_zip(HERE / "uspto_tm_daily" / "apc261125.zip", {"apc261125.xml": uspto_constructed()})
-    write_zip(HERE / "uspto_patent_app" / "ipa220728.zip", {"ipa220728.xml": real["uspto-patent-app.sample.xml"]})
+    write_zip(
+        HERE / "uspto_patent_app" / "ipa220728.zip", {"ipa220728.xml": real["uspto-patent-app.sample.xml"]}
+    )
     marks, applicants = eutm_constructed()
     write_zip(
         HERE / "st66" / "EUTM-20261125.zip",
@@ -203,7 +250,9 @@ def main() -> None:
     (HERE / "epo_ops").mkdir(exist_ok=True)
     (HERE / "epo_ops" / "ops-biblio.xml").write_bytes(real["epo-ops-biblio.sample.xml"])
     (HERE / "epo_ops" / "EP18877305NWA1.xml").write_bytes(real["epo-ep-publication.sample.xml"])
-    kipris = re.sub(rb"</items>", KIPRIS_ITEM.encode() + b"</items>", real["kipris-trademark-search.sample.xml"])
+    kipris = re.sub(
+        rb"</items>", KIPRIS_ITEM.encode() + b"</items>", real["kipris-trademark-search.sample.xml"]
+    )
     (HERE / "kipris_tm").mkdir(exist_ok=True)
     (HERE / "kipris_tm" / "kipris-search.xml").write_bytes(kipris)
 

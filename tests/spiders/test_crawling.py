@@ -20,11 +20,17 @@ SPIDERS = {"epo_ops", "kipris_tm", "st66", "uspto_patent_app", "uspto_tm_daily"}
 
 def test_crawl_command_passes_arguments_and_settings(tmp_path: Path) -> None:
     command = crawl_command(
-        "st66", since="2025-01-01", file="x.zip", args={"applicants": "a.xml"}, settings={"A": "1"},
+        "st66",
+        since="2025-01-01",
+        file="x.zip",
+        args={"applicants": "a.xml"},
+        settings={"A": "1"},
         summary_path=tmp_path / "s.json",
     )
     assert command[1:5] == ["-m", "scrapy", "crawl", "st66"]
-    assert "applicants=a.xml" in command and "since=2025-01-01" in command and "file=x.zip" in command
+    assert "applicants=a.xml" in command
+    assert "since=2025-01-01" in command
+    assert "file=x.zip" in command
     assert f"ALERTBOT_RUN_SUMMARY={tmp_path / 's.json'}" in command
 
 
@@ -45,7 +51,8 @@ def test_every_bundled_sample_parses_without_quarantine() -> None:
     for name, url in sample_sources():
         module = importlib.import_module(f"spiders.{name}")
         spider_class = next(
-            obj for obj in vars(module).values()
+            obj
+            for obj in vars(module).values()
             if isinstance(obj, type) and issubclass(obj, GazetteSpider) and getattr(obj, "name", None) == name
         )
         path = Path(url.removeprefix("file://"))
@@ -57,7 +64,7 @@ def test_every_bundled_sample_parses_without_quarantine() -> None:
 @pytest.mark.slow
 def test_constructed_sample_crawl_stores_the_squats(settings: Settings) -> None:
     url = dict((u.rsplit("/", 1)[-1], u) for _n, u in sample_sources())["apc261125.zip"]
-    result = run_crawl("uspto_tm_daily", file=url, settings=FAST_CRAWL, timeout=120)
+    result = run_crawl("uspto_tm_daily", file=url, settings=FAST_CRAWL, timeout_s=120)
     assert result.status == "ok", result.log_tail
     db = stored(settings.resolved_database_url())
     neusoft = db.records[("uspto-tm", "99900002")]
@@ -77,7 +84,7 @@ async def test_a_hanging_crawl_is_killed_at_the_timeout(
     monkeypatch.setattr(crawling, "TERMINATE_GRACE_S", 3.0)
     started = time.monotonic()
     result = await run_crawl_async(
-        "uspto_tm_daily", file=http_server.url("apc240925.zip"), settings=FAST_CRAWL, timeout=4
+        "uspto_tm_daily", file=http_server.url("apc240925.zip"), settings=FAST_CRAWL, timeout_s=4
     )
     assert result.timed_out
     assert result.status == "timeout"

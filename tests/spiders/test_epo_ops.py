@@ -34,7 +34,11 @@ def test_epodoc_names_split_on_the_en_space_before_the_country() -> None:
 
 def test_biblio_documents_fields() -> None:
     records = _records(BIBLIO, "biblio.xml")
-    assert [(r.native_id, r.status) for r in records] == [("EP2400812", "A1"), ("EP2533477", "A1"), ("EP2533477", "B1")]
+    assert [(r.native_id, r.status) for r in records] == [
+        ("EP2400812", "A1"),
+        ("EP2533477", "A1"),
+        ("EP2533477", "B1"),
+    ]
     first = records[0]
     assert (first.source, first.kind, first.office) == ("epo", "patent", "EP")
     assert first.text == "BLUETOOTH NETWORKING"
@@ -45,7 +49,12 @@ def test_biblio_documents_fields() -> None:
     assert first.raw["titles"]["de"] == "BLUETOOTH-VERNETZUNG"
     assert records[2].event == "registered"
     cn = _records(BIBLIO_CN, "cn.xml")[0]
-    assert (cn.native_id, cn.office, cn.applicant, cn.applicant_country) == ("CN104968889", "CN", "SCIENT DRILLING INT", None)
+    assert (cn.native_id, cn.office, cn.applicant, cn.applicant_country) == (
+        "CN104968889",
+        "CN",
+        "SCIENT DRILLING INT",
+        None,
+    )
 
 
 def test_ep_publication_server_document() -> None:
@@ -60,7 +69,8 @@ def test_ep_publication_server_document() -> None:
     assert boe.filing_date == dt.date(2018, 10, 29)
     assert boe.raw["bulletin"] == "202108"
     assert boe.raw["ipc"] == ["B60R 7/06", "B60N 3/12"]
-    assert "CN" not in boe.raw["designated_states"] and "DE" in boe.raw["designated_states"]
+    assert "CN" not in boe.raw["designated_states"]
+    assert "DE" in boe.raw["designated_states"]
 
 
 class OpsStandIn:
@@ -75,7 +85,9 @@ class OpsStandIn:
         for data in (BIBLIO, BIBLIO_CN):
             root = etree.fromstring(data)
             for doc in root.iter(f"{{{EXCHANGE}}}exchange-document"):
-                self.documents[f"{doc.get('country')}.{doc.get('doc-number')}.{doc.get('kind')}"] = etree.tostring(doc)
+                self.documents[f"{doc.get('country')}.{doc.get('doc-number')}.{doc.get('kind')}"] = (
+                    etree.tostring(doc)
+                )
 
     def _valid(self, request: SeenRequest) -> bool:
         return request.headers.get("authorization") == f"Bearer tok-{self.tokens_issued}"
@@ -87,8 +99,12 @@ class OpsStandIn:
         if parse_qs(request.body.decode()) != {"grant_type": ["client_credentials"]}:
             return 400, {}, b'{"error": "unsupported_grant_type"}'
         self.tokens_issued += 1
-        return 200, {"Content-Type": "application/json"}, (
-            f'{{"access_token": "tok-{self.tokens_issued}", "token_type": "BearerToken", "expires_in": "1199"}}'.encode()
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            (
+                f'{{"access_token": "tok-{self.tokens_issued}", "token_type": "BearerToken", "expires_in": "1199"}}'.encode()
+            ),
         )
 
     def search(self, request: SeenRequest) -> tuple[int, dict[str, str], bytes]:
@@ -99,7 +115,7 @@ class OpsStandIn:
         page = numbers[begin - 1 : end]
         refs = "".join(
             f'<ops:publication-reference><document-id document-id-type="docdb"><country>{n.split(".")[0]}</country>'
-            f'<doc-number>{n.split(".")[1]}</doc-number><kind>{n.split(".")[2]}</kind></document-id></ops:publication-reference>'
+            f"<doc-number>{n.split('.')[1]}</doc-number><kind>{n.split('.')[2]}</kind></document-id></ops:publication-reference>"
             for n in page
         )
         body = (
@@ -107,7 +123,11 @@ class OpsStandIn:
             f'<ops:biblio-search total-result-count="{len(numbers)}"><ops:range begin="{begin}" end="{end}"/>'
             f"<ops:search-result>{refs}</ops:search-result></ops:biblio-search></ops:world-patent-data>"
         )
-        return 200, {"Content-Type": "application/xml", "X-Throttling-Control": "idle (search=green:30)"}, body.encode()
+        return (
+            200,
+            {"Content-Type": "application/xml", "X-Throttling-Control": "idle (search=green:30)"},
+            body.encode(),
+        )
 
     def biblio(self, request: SeenRequest) -> tuple[int, dict[str, str], bytes]:
         if self.expire_first_biblio:
@@ -124,7 +144,9 @@ class OpsStandIn:
 
 
 @pytest.mark.slow
-def test_oauth_token_paged_search_and_biblio_against_a_stand_in(http_server: LocalServer, settings: Settings) -> None:
+def test_oauth_token_paged_search_and_biblio_against_a_stand_in(
+    http_server: LocalServer, settings: Settings
+) -> None:
     ops = OpsStandIn()
     http_server.routes["/3.2/auth/accesstoken"] = ops.token
     http_server.routes["/3.2/rest-services/published-data/search"] = ops.search
@@ -134,7 +156,7 @@ def test_oauth_token_paged_search_and_biblio_against_a_stand_in(http_server: Loc
         since=dt.date(2011, 12, 1),
         settings={**FAST_CRAWL, "EPO_OPS_BASE_URL": http_server.url("3.2"), "EPO_OPS_PAGE_SIZE": "2"},
         env={"ALERTBOT_EPO_OPS_KEY": ops.key, "ALERTBOT_EPO_OPS_SECRET": ops.secret},
-        timeout=120,
+        timeout_s=120,
     )
     assert result.status == "ok", result.log_tail
     searches = http_server.hits("/3.2/rest-services/published-data/search")

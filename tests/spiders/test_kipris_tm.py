@@ -33,14 +33,17 @@ def _pascal_case(data: bytes) -> bytes:
 
 
 def _records(data: bytes) -> dict[str, RecordIn]:
-    return {i.native_id: i for i in KiprisTmSpider().parse_source(data, "kipris.xml") if isinstance(i, RecordIn)}
+    return {
+        i.native_id: i for i in KiprisTmSpider().parse_source(data, "kipris.xml") if isinstance(i, RecordIn)
+    }
 
 
 @pytest.mark.parametrize("casing", ["camelCase", "PascalCase"])
 def test_items_in_both_field_casings(casing: str) -> None:
     data = SEARCH if casing == "camelCase" else _pascal_case(SEARCH)
     if casing == "PascalCase":
-        assert b"<ApplicantName>" in data and b"<applicantName>" not in data
+        assert b"<ApplicantName>" in data
+        assert b"<applicantName>" not in data
     records = _records(data)
     assert list(records) == ["4120150046772", "4020170013723", "4020160078536", "4020160056107"]
     published = records["4020160056107"]
@@ -77,7 +80,11 @@ def test_paged_word_search_crawl(http_server: LocalServer, settings: Settings) -
             return 200, {}, SEARCH.replace(b"<resultCode>00</resultCode>", b"<resultCode>30</resultCode>")
         size, page = int(request.query["numOfRows"][0]), int(request.query["pageNo"][0])
         chunk = all_items[(page - 1) * size : page * size]
-        return 200, {"Content-Type": "application/xml"}, head + b"<items>" + b"".join(chunk) + b"</items>" + tail
+        return (
+            200,
+            {"Content-Type": "application/xml"},
+            head + b"<items>" + b"".join(chunk) + b"</items>" + tail,
+        )
 
     http_server.routes["/kipo-api/kipi/trademarkInfoSearchService/getWordSearch"] = word_search
     result = run_crawl(
@@ -89,7 +96,7 @@ def test_paged_word_search_crawl(http_server: LocalServer, settings: Settings) -
             "KIPRIS_PAGE_SIZE": "3",
         },
         env={"ALERTBOT_KIPRIS_API_KEY": "kipris-test-key"},
-        timeout=120,
+        timeout_s=120,
     )
     assert result.status == "ok", result.log_tail
     pages = http_server.hits("/kipo-api/kipi/trademarkInfoSearchService/getWordSearch")

@@ -71,7 +71,9 @@ def test_unjoined_applicant_keys_are_kept_unresolved() -> None:
     [b"http://www.wipo.int/standards/XMLSchema/trademarks", b"http://www.oami.europa.eu/TM-Search", None],
 )
 def test_elements_match_on_local_names_whatever_the_namespace(namespace: bytes | None) -> None:
-    variant = EUTM.replace(b' xmlns="' + EUTM_NS + b'"', b"" if namespace is None else b' xmlns="' + namespace + b'"')
+    variant = EUTM.replace(
+        b' xmlns="' + EUTM_NS + b'"', b"" if namespace is None else b' xmlns="' + namespace + b'"'
+    )
     spider = St66TrademarkSpider()
     spider.load_applicants(APPLICANTS, "applicants.xml")
     records = _records(variant, "variant.xml", spider)
@@ -83,7 +85,11 @@ def test_tmview_record_with_embedded_applicant_and_stated_opposition_period() ->
     record = _records(TMVIEW_RO, "RO.xml")["M 2012 00091"]
     assert record.source == "tmview-ro"
     assert source_key_for("WO") == "wipo-madrid"
-    assert (record.text, record.applicant, record.applicant_country) == ("MSR", "AG CAMO INTERNATIONAL S.R.L.", "RO")
+    assert (record.text, record.applicant, record.applicant_country) == (
+        "MSR",
+        "AG CAMO INTERNATIONAL S.R.L.",
+        "RO",
+    )
     assert record.classes == [9, 16, 25, 28, 35, 42]
     assert record.opposition_end == dt.date(2012, 3, 31)
     assert record.raw["opposition_end_stated"] is True
@@ -94,24 +100,32 @@ def test_tmview_record_with_embedded_applicant_and_stated_opposition_period() ->
 @pytest.mark.slow
 def test_crawl_with_companion_url_then_a_delete_delta(http_server: LocalServer, settings: Settings) -> None:
     (http_server.root / "EM_APPLICANT.xml").write_bytes(APPLICANTS)
-    (http_server.root / "EM_20250304.zip").write_bytes(zip_bytes({"EM_TRADEMARK.xml": EUTM, "RO.xml": TMVIEW_RO}))
+    (http_server.root / "EM_20250304.zip").write_bytes(
+        zip_bytes({"EM_TRADEMARK.xml": EUTM, "RO.xml": TMVIEW_RO})
+    )
     first = run_crawl(
         "st66",
         file=http_server.url("EM_20250304.zip"),
         args={"applicants": http_server.url("EM_APPLICANT.xml")},
         settings=FAST_CRAWL,
-        timeout=120,
+        timeout_s=120,
     )
     assert first.status == "ok", first.log_tail
     assert set(first.ingest) == {"euipo", "tmview-ro"}
     db = stored(settings.resolved_database_url())
-    assert db.records[("euipo", "019990001")].applicant == "Shenzhen Lanxin Example Power Technology Co., Ltd."
+    assert (
+        db.records[("euipo", "019990001")].applicant == "Shenzhen Lanxin Example Power Technology Co., Ltd."
+    )
     assert db.records[("euipo", "019990004")].deleted is True
     assert db.records[("tmview-ro", "M 2012 00091")].applicant_country == "RO"
 
-    delta = EUTM.replace(b'<TradeMark operationCode="Insert">\n            <RegistrationOfficeCode>EM</RegistrationOfficeCode>\n            <ApplicationNumber>019990001', b'<TradeMark operationCode="Delete">\n            <RegistrationOfficeCode>EM</RegistrationOfficeCode>\n            <ApplicationNumber>019990001', 1)
+    delta = EUTM.replace(
+        b'<TradeMark operationCode="Insert">\n            <RegistrationOfficeCode>EM</RegistrationOfficeCode>\n            <ApplicationNumber>019990001',
+        b'<TradeMark operationCode="Delete">\n            <RegistrationOfficeCode>EM</RegistrationOfficeCode>\n            <ApplicationNumber>019990001',
+        1,
+    )
     (http_server.root / "EM_20250305.zip").write_bytes(zip_bytes({"EM_TRADEMARK.xml": delta}))
-    second = run_crawl("st66", file=http_server.url("EM_20250305.zip"), settings=FAST_CRAWL, timeout=120)
+    second = run_crawl("st66", file=http_server.url("EM_20250305.zip"), settings=FAST_CRAWL, timeout_s=120)
     assert second.status == "ok", second.log_tail
     db = stored(settings.resolved_database_url())
     assert len([k for k in db.records if k[0] == "euipo"]) == 4

@@ -75,11 +75,18 @@ def test_a_malformed_document_is_quarantined_and_the_next_one_parsed() -> None:
 
 @pytest.mark.slow
 def test_crawl_of_a_zipped_weekly_file_over_http(http_server: LocalServer, settings: Settings) -> None:
-    (http_server.root / "ipa220728.zip").write_bytes(zip_bytes({"ipa220728.xml": WEEKLY + OLDER.replace(b"20220240351", b"20070000001")}))
+    (http_server.root / "ipa220728.zip").write_bytes(
+        zip_bytes({"ipa220728.xml": WEEKLY + OLDER.replace(b"20220240351", b"20070000001")})
+    )
     result = run_crawl(
-        "uspto_patent_app", file=http_server.url("ipa220728.zip"), settings=FAST_CRAWL, timeout=120
+        "uspto_patent_app", file=http_server.url("ipa220728.zip"), settings=FAST_CRAWL, timeout_s=120
     )
     assert result.status == "ok", result.log_tail
     db = stored(settings.resolved_database_url())
-    assert {key[1] for key in db.records} == {"US20220240350", "US20220240351", "US20230080311", "US20070000001"}
+    assert {key[1] for key in db.records} == {
+        "US20220240350",
+        "US20220240351",
+        "US20230080311",
+        "US20070000001",
+    }
     assert db.records[("uspto-patent", "US20070000001")].applicant_country == "CN"

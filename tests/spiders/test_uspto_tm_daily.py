@@ -18,7 +18,9 @@ from tests.spiders.standins import FAST_CRAWL, LocalServer, SeenRequest, fixture
 SAMPLE = fixture_bytes("uspto_tm_daily", "uspto-tm-daily.sample.xml")
 
 
-def _parse(data: bytes, name: str = "apc240925.xml") -> tuple[list[RecordIn], list[QuarantineItem], UsptoTmDailySpider]:
+def _parse(
+    data: bytes, name: str = "apc240925.xml"
+) -> tuple[list[RecordIn], list[QuarantineItem], UsptoTmDailySpider]:
     spider = UsptoTmDailySpider()
     items = list(spider.parse_source(data, name))
     return (
@@ -60,7 +62,10 @@ def test_keeps_new_filings_and_marks_published_for_opposition() -> None:
     assert published.opposition_end == dt.date(2024, 3, 21)
     assert published.status == "686"
     owners = published.raw["owners"]
-    assert {(o["party_type"], o["nationality"], o["country"]) for o in owners} == {(20, "GE", "TR"), (10, "GE", "TR")}
+    assert {(o["party_type"], o["nationality"], o["country"]) for o in owners} == {
+        (20, "GE", "TR"),
+        (10, "GE", "TR"),
+    }
     assert published.raw["madrid_66a"] is True
     assert "GS0351" in published.raw["goods"]
     assert any(e["code"] == "PUBO" and e["date"] == "20240220" for e in published.raw["opposition_events"])
@@ -82,7 +87,9 @@ def test_same_serial_twice_keeps_the_later_snapshot() -> None:
 
 
 def test_malformed_case_file_is_quarantined_and_the_rest_goes_on() -> None:
-    broken = SAMPLE.replace(b"<serial-number>98763166</serial-number>", b"<serial-number>98X63166</serial-number>")
+    broken = SAMPLE.replace(
+        b"<serial-number>98763166</serial-number>", b"<serial-number>98X63166</serial-number>"
+    )
     broken = broken.replace(
         b"<published-for-opposition-date>20240220</published-for-opposition-date>",
         b"<published-for-opposition-date>20241340</published-for-opposition-date>",
@@ -97,12 +104,10 @@ def test_malformed_case_file_is_quarantined_and_the_rest_goes_on() -> None:
 
 def test_truncated_file_keeps_earlier_records_then_reports_the_error() -> None:
     cut = SAMPLE[: SAMPLE.index(b"<serial-number>98186103")]
-    spider = UsptoTmDailySpider()
-    items = []
+    items: list[object] = []
     with pytest.raises(etree.XMLSyntaxError, match=r"apc240925\.xml"):
-        for item in spider.parse_source(cut, "apc240925.xml"):
-            items.append(item)
-    assert sorted(i.native_id for i in items) == ["79366581", "98763166"]
+        items.extend(UsptoTmDailySpider().parse_source(cut, "apc240925.xml"))
+    assert sorted(i.native_id for i in items) == ["79366581", "98763166"]  # type: ignore[attr-defined]
 
 
 def _odp_product(server: LocalServer, files: list[tuple[str, str]]) -> None:
@@ -118,7 +123,10 @@ def _odp_product(server: LocalServer, files: list[tuple[str, str]]) -> None:
             }
             for name, date in files
         ]
-        body = {"count": 1, "bulkDataProductBag": [{"productIdentifier": "TRTDXFAP", "productFileBag": {"fileDataBag": bag}}]}
+        body = {
+            "count": 1,
+            "bulkDataProductBag": [{"productIdentifier": "TRTDXFAP", "productFileBag": {"fileDataBag": bag}}],
+        }
         return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
     server.routes["/api/v1/datasets/products/TRTDXFAP"] = product
@@ -126,7 +134,13 @@ def _odp_product(server: LocalServer, files: list[tuple[str, str]]) -> None:
 
 def _crawl(server: LocalServer, **kwargs: object) -> object:
     settings = {**FAST_CRAWL, "USPTO_TM_PRODUCT_URL": server.url("api/v1/datasets/products/TRTDXFAP")}
-    return run_crawl("uspto_tm_daily", settings=settings, env={"ALERTBOT_USPTO_API_KEY": "test-odp-key"}, timeout=120, **kwargs)  # type: ignore[arg-type]
+    return run_crawl(
+        "uspto_tm_daily",
+        settings=settings,
+        env={"ALERTBOT_USPTO_API_KEY": "test-odp-key"},
+        timeout_s=120,
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -135,7 +149,9 @@ def test_discovery_crawl_stores_records_remembers_files_and_reruns_idempotently(
 ) -> None:
     files = http_server.root / "files"
     files.mkdir()
-    previous_day = SAMPLE.replace(b"<serial-number>98763166</serial-number>", b"<serial-number>98700001</serial-number>")
+    previous_day = SAMPLE.replace(
+        b"<serial-number>98763166</serial-number>", b"<serial-number>98700001</serial-number>"
+    )
     (files / "apc240924.zip").write_bytes(zip_bytes({"apc240924.xml": previous_day}))
     (files / "apc240925.zip").write_bytes(zip_bytes({"apc240925.xml": SAMPLE}))
     (http_server.root / "apc240924.zip").write_bytes((files / "apc240924.zip").read_bytes())
@@ -154,7 +170,11 @@ def test_discovery_crawl_stores_records_remembers_files_and_reruns_idempotently(
         ("uspto-tm", "79366581"),
     }
     nitro = db.records[("uspto-tm", "79366581")]
-    assert (nitro.text, nitro.applicant_country, nitro.opposition_end) == ("NITRO GLISSERIN", "GE", dt.date(2024, 3, 21))
+    assert (nitro.text, nitro.applicant_country, nitro.opposition_end) == (
+        "NITRO GLISSERIN",
+        "GE",
+        dt.date(2024, 3, 21),
+    )
     assert db.runs[-1].status == "ok"
     assert db.runs[-1].records_new == 3
     assert set(db.states["uspto-tm"]["files"]) == {"apc240924.zip", "apc240925.zip"}
@@ -185,7 +205,8 @@ def test_http_errors_and_truncated_files_are_recorded_on_the_crawl_run(
     (files / "apc240926.zip").write_bytes(good[: len(good) // 2])
     http_server.routes["/files/apc240927.zip"] = lambda _r: (500, {}, b"maintenance")
     _odp_product(
-        http_server, [("apc240925.zip", "2024-09-25"), ("apc240926.zip", "2024-09-26"), ("apc240927.zip", "2024-09-27")]
+        http_server,
+        [("apc240925.zip", "2024-09-25"), ("apc240926.zip", "2024-09-26"), ("apc240927.zip", "2024-09-27")],
     )
     result = _crawl(http_server, since=dt.date(2024, 9, 25))
     assert result.status == "partial"  # type: ignore[attr-defined]
@@ -207,7 +228,7 @@ def test_http_errors_and_truncated_files_are_recorded_on_the_crawl_run(
 def test_local_file_argument_streams_from_disk(tmp_path: Path, settings: Settings) -> None:
     path = tmp_path / "apc240925.zip"
     path.write_bytes(zip_bytes({"apc240925.xml": SAMPLE}))
-    result = run_crawl("uspto_tm_daily", file=str(path), settings=FAST_CRAWL, timeout=120)
+    result = run_crawl("uspto_tm_daily", file=str(path), settings=FAST_CRAWL, timeout_s=120)
     assert result.status == "ok", result.log_tail
     assert result.stats["records"] == 2
     assert result.ingest["uspto-tm"]["new"] == 2
