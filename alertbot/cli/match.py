@@ -89,12 +89,16 @@ def _print_explanation(explanation: Explanation) -> None:
             comp.variant,
             f"{comp.score:.0f}",
             decision,
-            "\n".join(f"{code} — {describe(code, 'zh')} / {describe(code)}" for code in comp.reasons),
+            "\n".join(comp.reasons),
         )
     if explanation.comparisons:
         console.print(table)
+        legend = Table(title="Reason codes 理由说明", show_header=False)
+        for code in dict.fromkeys(code for comp in explanation.comparisons for code in comp.reasons):
+            legend.add_row(code, describe(code, "zh"), describe(code))
+        console.print(legend)
     else:
-        console.print("No watched mark met this record through any variant.")
+        console.print("No watched mark met this record through any variant. 未发现与任何监测商标的对应。")
     if explanation.nearest:
         near = Table(title="Nearest marks by plain WRatio (context only, not a decision)")
         for column in ("enterprise", "mark", "WRatio"):

@@ -186,8 +186,10 @@ class Matcher:
                 mark = _Mark(watch.id, text, kind, key, watch.classes)
                 self._latin[key].append(mark)
                 if kind != "acronym":
-                    for deleted in nz.deletes(key):
-                        self._latin_deletes[deleted].append(mark)
+                    # One index for the symmetric-delete neighbourhood: the key and all its one-deletion
+                    # strings, so a record's piece needs only 1 + len(piece) lookups.
+                    for neighbour in {key, *nz.deletes(key)}:
+                        self._latin_deletes[neighbour].append(mark)
                     if len(key) >= 5 and len(nz.phonetic(text)) >= PHONETIC_MIN_LEN:
                         self._phonetic[nz.phonetic(text)].append(mark)
                 if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
@@ -299,10 +301,8 @@ class Matcher:
         if len(piece) < 3:
             return found
         seen: set[int] = set()
-        pools = [self._latin_deletes.get(piece, ())]
-        for deleted in nz.deletes(piece):
-            pools.append(self._latin.get(deleted, ()))
-            pools.append(self._latin_deletes.get(deleted, ()))
+        neighbours = self._latin_deletes
+        pools = [neighbours[d] for d in (piece, *nz.deletes(piece)) if d in neighbours]
         for pool in pools:
             for mark in pool:
                 if id(mark) in seen or mark.kind == "acronym" or mark.key == piece:
@@ -554,6 +554,21 @@ class Matcher:
         return hits
 
     # ------------------------------------------------------------------ public API
+    def could_match(self, kind: object, text: object, applicant: object) -> bool:
+        """False when no index lookup finds any watched mark in the record's text or names (the fast path).
+
+        Malformed fields answer True, so the caller takes the slow path that reports them.
+        """
+        if (text is not None and type(text) is not str) or (
+            applicant is not None and type(applicant) is not str
+        ):
+            return True
+        if text and kind == "trademark" and self._text_evidence(text):
+            return True
+        if text and kind == "exhibitor" and self._name_evidence(text):
+            return True
+        return bool(applicant and self._name_evidence(applicant))
+
     def match(self, candidate: Candidate) -> list[Hit]:
         """The alerts this record raises: at most one per enterprise, strongest evidence first."""
         text_evidence, parties = self._evidence(candidate)

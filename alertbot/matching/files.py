@@ -64,6 +64,20 @@ def _read_watchlist_csv(path: Path) -> list[Watch]:
 
 def candidate_from_json(obj: Any, where: str) -> Candidate:
     """A :class:`Candidate` from one record object of the records format; :class:`RecordError` if bad."""
+    classes = check_record(obj, where)
+    country = obj.get("applicant_country")
+    return Candidate(
+        id=str(obj["id"]),
+        kind=obj["kind"],
+        text=obj.get("text"),
+        applicant=obj.get("applicant"),
+        applicant_country=country if type(country) is str else None,
+        classes=classes,
+    )
+
+
+def check_record(obj: Any, where: str) -> frozenset[int]:
+    """Raise :class:`RecordError` naming the bad field of a record object; return its Nice classes."""
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object")
     record_id = obj.get("id")
@@ -83,28 +97,31 @@ def candidate_from_json(obj: Any, where: str) -> Candidate:
         raise RecordError(
             f"{where}: field 'classes' must be a list of Nice classes 1-45, got {raw_classes!r}"
         )
-    country = obj.get("applicant_country")
-    return Candidate(
-        id=str(record_id),
-        kind=kind,
-        text=text,
-        applicant=applicant,
-        applicant_country=country if type(country) is str else None,
-        classes=classes,
-    )
+    return classes
 
 
 _NICE_CLASSES = frozenset(range(46))
 
 
+_CLASS_SETS: dict[tuple[Any, ...], Any] = {}
+_INT_TYPE = frozenset({int})
+_MISSING = object()
+
+
 def _nice_classes(raw: Any) -> frozenset[int] | None:
     """The Nice classes of a record (0, "not yet classified", dropped), or None if malformed."""
-    if type(raw) not in (list, tuple) or any(type(c) is not int for c in raw):
-        return None
-    classes = frozenset(raw)
-    if not classes <= _NICE_CLASSES:
-        return None
-    return classes - {0} if 0 in classes else classes
+    if type(raw) not in (list, tuple) or not set(map(type, raw)) <= _INT_TYPE:
+        return None  # also rejects true/false, which would otherwise pass as 1/0
+    key = tuple(raw)
+    cached = _CLASS_SETS.get(key, _MISSING)
+    if cached is not _MISSING:
+        return cached
+    classes: frozenset[int] | None = None
+    if frozenset(key) <= _NICE_CLASSES:
+        classes = frozenset(c for c in key if c)
+    if len(_CLASS_SETS) < 100_000:  # a few thousand combinations occur in practice
+        _CLASS_SETS[key] = classes
+    return classes
 
 
 # The matcher a forked worker inherits (set in the parent just before the pool starts).
@@ -131,7 +148,13 @@ def _match_chunk(chunk: tuple[str, int, int]) -> _ChunkResult:
         if not line.strip():
             continue
         try:
-            candidate = candidate_from_json(json.loads(line), "")
+            obj = json.loads(line)
+            if type(obj) is dict and not matcher.could_match(
+                obj.get("kind"), obj.get("text"), obj.get("applicant")
+            ):
+                check_record(obj, "")  # nothing to find: only make sure the record is well formed
+                continue
+            candidate = candidate_from_json(obj, "")
         except json.JSONDecodeError as exc:
             errors.append((number, f"not JSON ({exc.msg})"))
             continue

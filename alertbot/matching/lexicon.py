@@ -7,11 +7,10 @@ resource (``wordfreq``), never by a hand list.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 from cleanco import prepare_default_terms
-from wordfreq import get_frequency_dict
+from wordfreq import zipf_frequency
 
 # Chinese and Japanese legal forms, longest first so that the longest one is stripped in one step.
 HAN_LEGAL_SUFFIXES: tuple[str, ...] = tuple(
@@ -392,33 +391,29 @@ _FREQUENCY_LANGUAGES = ("en", "de", "fr", "es", "it")
 _CONTROL_LANGUAGE = "ru"
 
 
-@lru_cache(maxsize=8)
-def _frequencies(lang: str) -> dict[str, float]:
-    # One dict load per language (~0.1 s each) instead of wordfreq's per-call tokenising (~20 µs a call).
-    return dict(get_frequency_dict(lang))
-
-
+@lru_cache(maxsize=262144)
 def _zipf(word: str, lang: str) -> float:
-    frequency = _frequencies(lang).get(word, 0.0)
-    return math.log10(frequency) + 9 if frequency > 0 else 0.0
+    return float(zipf_frequency(word, lang))
 
 
 @lru_cache(maxsize=65536)
 def word_zipf(word: str) -> float:
-    """How common ``word`` (casefolded) is as a word of English or a main EU-filing language (Zipf scale).
+    """How common ``word`` (casefolded) is as a word of English or a main EU-filing language (Zipf scale;
+    0.0 for anything rarer than :data:`DICTIONARY_ZIPF`).
 
     Word-frequency lists count brand names too (LENOVO is as frequent as BRILLIANCE). A brand is a name, so
     it is about as frequent in Russian text (where it keeps its Latin spelling) as in English; an English
     or German word is not (Russian uses its own word, in Cyrillic). So a language's count only counts when
     it exceeds the Russian one by at least :data:`NAME_MARGIN`.
     """
-    control = _zipf(word, _CONTROL_LANGUAGE)
     best = 0.0
     for i, lang in enumerate(_FREQUENCY_LANGUAGES):
         # A foreign word counts only if it is clearly common there (coined marks often look vaguely Romance).
         zipf = _zipf(word, lang) - (0.5 if i else 0.0)
-        if zipf - control >= NAME_MARGIN:
-            best = max(best, zipf)
+        # The Russian count (a large list to load) is only needed for words common enough to be dictionary
+        # words; most marks are not.
+        if zipf > best and zipf >= DICTIONARY_ZIPF and zipf - _zipf(word, _CONTROL_LANGUAGE) >= NAME_MARGIN:
+            best = zipf
     return best
 
 

@@ -87,7 +87,6 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
         "短缩写，类别不重合",
         "short acronym outside the enterprise's classes",
     ),
-    "excluded:too-short": ("商标过短，不做近似比对", "mark too short for near-match comparison"),
 }
 
 

@@ -76,6 +76,8 @@ def han_only(text: str) -> str:
 @lru_cache(maxsize=262144)
 def fold(text: str) -> str:
     """NFKC, casefold, traditional→simplified, ``&`` → ``and``, punctuation and spacing folded to one space."""
+    if text.isascii() and text.isalnum():
+        return text.lower()  # the common case (one Latin word): every other step is a no-op
     text = unicodedata.normalize("NFKC", text)
     if has_han(text):
         text = to_simplified(text)
@@ -102,6 +104,8 @@ def skeleton(text: str) -> str:
     for ``I``; in a lowercase word a capital ``I`` or a ``1`` stands for ``l``. So ``SlASUN`` → ``siasun`` and
     ``WeIlhope`` → ``wellhope``, while ``NHL`` stays ``nhl`` and does not meet ``NHI``.
     """
+    if text.isascii() and text.isalpha() and (text.isupper() or text.islower()):
+        return text.lower()  # one-case ASCII letters: no look-alike can hide there
     text = unicodedata.normalize("NFKC", text).translate(_SKELETON_TABLE).translate(_DIGIT_LOOKALIKES)
     words = []
     for word in text.split():

@@ -177,3 +177,11 @@ def test_an_exact_copy_of_a_mark_always_matches(mark: str, classes: frozenset[in
         Candidate(id="r", kind="trademark", text=mark, applicant="Other Ltd", classes=classes)
     )
     assert [(h.watch_id, h.risk) for h in hits] == [("w", "high")]
+
+
+def test_every_reason_code_is_explained_in_the_docs() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "matching.md").read_text(encoding="utf-8")
+    missing = [code for code in REASON_CODES if f"`{code}`" not in docs]
+    assert not missing

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Speed, memory and recall of ``alertbot match`` at gazette scale, against an exhaustive cdist baseline.
+
+usage: bench/bench_matching.py [--records N] [--out DIR] [--workers W] [--chunk ROWS]
+
+1. Generates ``gen_scale.py``'s set (N records, about 10,000 watched marks) under DIR (kept between runs).
+2. Runs the real CLI, ``alertbot match --watchlist … --records … --out …``, in a subprocess: wall time
+   (load, normalise, score, write) and the peak memory (PSS) of its process tree, sampled from /proc.
+3. In the same run, the baseline: one exhaustive ``rapidfuzz.process.cdist(texts, marks, scorer=fuzz.ratio,
+   processor=None, workers=-1, dtype=uint8)`` pass, chunked over the records to bound memory.
+4. Scores the alerts with ``eval_matching.py`` (recall of the planted variants).
+Prints a table with ratios and writes DIR/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+
+
+def tree_memory_bytes(pid: int) -> int:
+    """Proportional set size (PSS) of a process and all its descendants, from /proc.
+
+    PSS splits pages shared by forked workers between them, so the sum is the real footprint (summing RSS
+    would count the copy-on-write index once per worker).
+    """
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
+                    stack.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_cli(watchlist: Path, records: Path, out: Path, workers: int) -> tuple[float, int]:
+    """Wall seconds and peak process-tree memory (PSS) of one ``alertbot match`` run."""
+    command = [
+        sys.executable,
+        "-c",
+        "from alertbot.cli import main; main()",
+        "match",
+        "--watchlist",
+        str(watchlist),
+        "--records",
+        str(records),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+    ]
+    peak = 0
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_memory_bytes(child.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = child.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if child.returncode != 0:
+        raise SystemExit(f"alertbot match failed ({child.returncode}):\n{stderr}")
+    return elapsed, peak
+
+
+def baseline_cdist(records: Path, watchlist: Path, chunk: int) -> tuple[float, int, int]:
+    """Seconds of one exhaustive cdist(fuzz.ratio) pass over every record text × every mark."""
+    with records.open(encoding="utf-8") as handle:
+        texts = [json.loads(line).get("text") or "" for line in handle]
+    with watchlist.open(encoding="utf-8", newline="") as handle:
+        marks = [m for row in csv.DictReader(handle) for m in row["marks"].split("|") if m]
+    seconds = 0.0
+    for start in range(0, len(texts), chunk):
+        part = texts[start : start + chunk]
+        began = time.perf_counter()
+        process.cdist(part, marks, scorer=fuzz.ratio, processor=None, workers=-1, dtype=np.uint8)
+        seconds += time.perf_counter() - began
+    return seconds, len(texts), len(marks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "matching")
+    parser.add_argument("--workers", type=int, default=0, help="alertbot match --workers (0 = every core)")
+    parser.add_argument("--chunk", type=int, default=10_000, help="records per cdist call (bounds memory)")
+    args = parser.parse_args()
+
+    data = args.out / f"scale-{args.records}"
+    if not (data / "labels.jsonl").is_file():
+        subprocess.run(
+            [sys.executable, str(SHARED_BENCH / "gen_scale.py"), str(data), "--records", str(args.records)],
+            check=True,
+        )
+    watchlist, records, labels = data / "watchlist.csv", data / "records.jsonl", data / "labels.jsonl"
+    alerts = data / "alerts.jsonl"
+
+    match_seconds, peak_rss = run_cli(watchlist, records, alerts, args.workers)
+    cdist_seconds, n_texts, n_marks = baseline_cdist(records, watchlist, args.chunk)
+    scored = json.loads(
+        subprocess.run(
+            [sys.executable, str(SHARED_BENCH / "eval_matching.py"), str(labels), str(alerts), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+    results = {
+        "records": n_texts,
+        "marks": n_marks,
+        "cpus": os.cpu_count(),
+        "alertbot_match_seconds": round(match_seconds, 2),
+        "cdist_baseline_seconds": round(cdist_seconds, 2),
+        "ratio_match_to_baseline": round(match_seconds / cdist_seconds, 3),
+        "peak_pss_mb": round(peak_rss / 2**20),
+        "recall_planted": scored["recall"],
+        "recall_by_case": scored["recall_by_case"],
+        "precision_indicative": scored["precision"],
+    }
+    (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"{n_texts:,} records x {n_marks:,} marks, {os.cpu_count()} CPUs")
+    print(f"{'measure':<44}{'value':>12}{'target':>14}")
+    print(f"{'cdist(fuzz.ratio) exhaustive pass, s':<44}{cdist_seconds:>12.1f}{'baseline':>14}")
+    print(f"{'alertbot match (load..write), s':<44}{match_seconds:>12.1f}")
+    print(f"{'ratio match / baseline':<44}{match_seconds / cdist_seconds:>12.3f}{'<= 0.333':>14}")
+    print(f"{'peak memory of alertbot match (PSS), MB':<44}{peak_rss / 2**20:>12.0f}{'< 2048':>14}")
+    print(f"{'recall of planted variants':<44}{scored['recall']:>12.4f}{'>= 0.99':>14}")
+    print(f"{'precision (indicative, see gen_scale doc)':<44}{scored['precision']:>12.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
