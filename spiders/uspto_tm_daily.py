@@ -49,12 +49,42 @@ from spiders.items import QuarantineItem, RecordIn
 PUBLISHED_FOR_OPPOSITION = "686"
 NEW_APPLICATION_GROUP = "NA"
 DEFAULT_WINDOW_DAYS = 30
-DEDUPE_WINDOW = 1000
-_SERIAL = re.compile(r"\d{8}")
+# Small on purpose: repeats within a group are adjacent, repeats across TX groups are far apart and are
+# settled by the store's upsert anyway; a large window only keeps records (and cache lines) alive longer.
+DEDUPE_WINDOW = 64
 _OPPOSITION_CODES = frozenset({"PUBO", "NWAP", "ETOF", "OP.I", "OPNS", "R.PR"})
-# Precompiled XPath returning strings: one C call instead of a Python loop over every element.
-_EVENT_CODES = etree.XPath("case-file-event-statement/code/text()")
-_CLASS_CODES = etree.XPath("classifications/classification/international-code/text()")
+_FILTER_PARTS = ("serial-number", "transaction-date", "case-file-header")
+_CASE_PARTS = (
+    "serial-number",
+    "registration-number",
+    "transaction-date",
+    "case-file-header",
+    "case-file-statements",
+    "case-file-event-statements",
+    "case-file-owners",
+    "classifications",
+    "international-registration",
+)
+_FILTER_HEADER_FIELDS = ("filing-date", "status-code", "published-for-opposition-date")
+_HEADER_FIELDS = (
+    "filing-date",
+    "status-code",
+    "status-date",
+    "mark-identification",
+    "mark-drawing-code",
+    "published-for-opposition-date",
+    "opposition-pending-in",
+    "filing-basis-current-66a-in",
+)
+_OWNER_FIELDS = (
+    "party-type",
+    "nationality",
+    "legal-entity-type-code",
+    "party-name",
+    "state",
+    "country",
+    "dba-aka-text",
+)
 _FILE_NAME_DATE = re.compile(r"apc(\d{6})")
 
 
@@ -94,6 +124,7 @@ class UsptoTmDailySpider(OdpProductSpider):
         order, and the store's upsert by serial keeps the later one. Memory stays bounded either way.
         """
         file_date = _date_from_name(name)
+        self._window = self.window
         group: str | None = None
         window: OrderedDict[tuple[str, str], RecordIn] = OrderedDict()
         try:
@@ -128,29 +159,32 @@ class UsptoTmDailySpider(OdpProductSpider):
     def case_file(self, element: etree._Element, group: str | None, file_date: dt.date | None) -> Item | None:
         """The record for a kept case file, a quarantine item, or None when the case is not of interest.
 
-        Most case files in a daily file are skipped, so the filter reads only what it needs; the fields
-        it reads sit at the start of the case file and its header, where ``find`` stops early.
+        Most case files in a daily file are skipped, so the filter reads only what it needs. Children are
+        picked with ``iterchildren(*tags)``, which filters in C instead of creating a Python proxy for
+        each of the ~50 header children.
         """
-        serial = _strip(element.findtext("serial-number"))
+        first = {child.tag: child for child in element.iterchildren(*_FILTER_PARTS)}
+        serial = _strip(_node_text(first.get("serial-number")))
         try:
-            if serial is None or not _SERIAL.fullmatch(serial):
+            if serial is None or len(serial) != 8 or not serial.isdigit():
                 raise FieldError(f"serial-number: {serial!r} is not 8 digits")
-            header = element.find("case-file-header")
+            header = first.get("case-file-header")
             if header is None:
                 return None
-            filing_date = compact_date(_strip(header.findtext("filing-date")), "filing-date")
+            head = {child.tag: child.text for child in header.iterchildren(*_FILTER_HEADER_FIELDS)}
+            filing_date = compact_date(_strip(head.get("filing-date")), "filing-date")
             published = compact_date(
-                _strip(header.findtext("published-for-opposition-date")), "published-for-opposition-date"
+                _strip(head.get("published-for-opposition-date")), "published-for-opposition-date"
             )
-            status = _strip(header.findtext("status-code"))
+            status = _strip(head.get("status-code"))
             reference = file_date or compact_date(
-                _strip(element.findtext("transaction-date")), "transaction-date"
+                _strip(_node_text(first.get("transaction-date"))), "transaction-date"
             )
             event = self.event_for(group, status, filing_date, published, reference)
             if event is None:
                 return None
-            parts = {child.tag: child for child in element}
-            head = {child.tag: child.text for child in header}
+            parts = {child.tag: child for child in element.iterchildren(*_CASE_PARTS)}
+            head = {child.tag: child.text for child in header.iterchildren(*_HEADER_FIELDS)}
             return self.record(element, parts, head, serial, event, group, status, filing_date, published)
         except FieldError as error:
             return self.quarantined(element, serial, str(error))
@@ -164,7 +198,7 @@ class UsptoTmDailySpider(OdpProductSpider):
         reference: dt.date | None,
     ) -> str | None:
         """``published`` for marks newly published for opposition, ``filed`` for new filings, else None."""
-        window = self.window
+        window = getattr(self, "_window", None) or self.window
         if published is not None and (
             status == PUBLISHED_FOR_OPPOSITION or (reference is not None and published >= reference - window)
         ):
@@ -191,20 +225,25 @@ class UsptoTmDailySpider(OdpProductSpider):
         owners_node = parts.get("case-file-owners")
         owners = [_owner(owner) for owner in owners_node] if owners_node is not None else []
         current = max(owners, key=lambda owner: owner["party_type"] or 0, default=None)
-        classes = sorted(
-            {int(code) for code in _CLASS_CODES(element) if code.strip().isdigit() and 1 <= int(code) <= 45}
+        classes_node = parts.get("classifications")
+        codes = (
+            (node.text or "").strip()
+            for node in (
+                classes_node.iterdescendants("international-code") if classes_node is not None else ()
+            )
         )
+        classes = sorted({int(code) for code in codes if code.isdigit() and 1 <= int(code) <= 45})
         goods: dict[str, str] = {}
         statements = parts.get("case-file-statements")
         for statement in statements if statements is not None else ():
-            fields = {child.tag: child.text for child in statement}
+            fields = {child.tag: child.text for child in statement.iterchildren("type-code", "text")}
             type_code = (fields.get("type-code") or "").strip()
             if type_code.startswith("GS") and (text := (fields.get("text") or "").strip()):
                 goods[type_code] = text
         events = []
         event_statements = parts.get("case-file-event-statements")
         if event_statements is not None:
-            codes = [code.strip() for code in _EVENT_CODES(event_statements)]
+            codes = [(node.text or "").strip() for node in event_statements.iterdescendants("code")]
             wanted = [i for i, code in enumerate(codes) if code in _OPPOSITION_CODES]
             if wanted and len(codes) != len(event_statements):
                 # A statement without <code>: positions do not line up, fall back to reading each one.
@@ -214,7 +253,10 @@ class UsptoTmDailySpider(OdpProductSpider):
                     if (node.findtext("code") or "").strip() in _OPPOSITION_CODES
                 ]
             for index in wanted:
-                fields = {child.tag: child.text for child in event_statements[index]}
+                fields = {
+                    child.tag: child.text
+                    for child in event_statements[index].iterchildren("code", "date", "description-text")
+                }
                 events.append(
                     {
                         "code": (fields.get("code") or "").strip(),
@@ -277,6 +319,10 @@ def _text(parts: dict[str, etree._Element], tag: str) -> str | None:
     return clean(node.text) if node is not None else None
 
 
+def _node_text(node: etree._Element | None) -> str | None:
+    return node.text if node is not None else None
+
+
 def _strip(value: str | None) -> str | None:
     """Strip a code or date (no inner whitespace to collapse); empty becomes None."""
     if value is None:
@@ -285,7 +331,7 @@ def _strip(value: str | None) -> str | None:
 
 
 def _owner(owner: etree._Element) -> dict[str, Any]:
-    fields = {child.tag: child for child in owner}
+    fields = {child.tag: child for child in owner.iterchildren(*_OWNER_FIELDS)}
     nationality_node = fields.get("nationality")
     nationality = None
     if nationality_node is not None:
