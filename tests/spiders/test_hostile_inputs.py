@@ -1,0 +1,63 @@
+"""Every spider refuses hostile input with a clear error, and a crawl records it instead of crashing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alertbot.crawling import run_crawl
+from alertbot.settings import Settings
+from spiders.base.archive import ZipBombError
+from spiders.base.safexml import UnsafeXMLError
+from spiders.epo_ops import EpoOpsSpider
+from spiders.kipris_tm import KiprisTmSpider
+from spiders.st66 import St66TrademarkSpider
+from spiders.uspto_patent_app import UsptoPatentAppSpider
+from spiders.uspto_tm_daily import UsptoTmDailySpider
+from tests.spiders.standins import FAST_CRAWL, LocalServer, stored, zip_bytes
+
+SPIDERS = [UsptoTmDailySpider, UsptoPatentAppSpider, St66TrademarkSpider, EpoOpsSpider, KiprisTmSpider]
+
+
+def _xxe(tmp_path: Path) -> bytes:
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0")
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY leak SYSTEM "file://{secret}">]>\n'
+        "<x><case-file><serial-number>&leak;</serial-number></case-file></x>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("spider_class", SPIDERS, ids=lambda c: c.name)
+def test_external_entities_are_refused_by_every_spider(spider_class: type, tmp_path: Path) -> None:
+    with pytest.raises(UnsafeXMLError, match="external entity"):
+        list(spider_class().parse_source(_xxe(tmp_path), "hostile.xml"))
+
+
+@pytest.mark.parametrize("spider_class", SPIDERS, ids=lambda c: c.name)
+def test_zip_bombs_are_refused_by_every_spider(spider_class: type) -> None:
+    bomb = zip_bytes({"bomb.xml": b"<x>" + b" " * 20_000_000 + b"</x>"})
+    with pytest.raises(ZipBombError, match="ratio"):
+        list(spider_class().parse_source(bomb, "bomb.zip"))
+
+
+@pytest.mark.slow
+def test_a_crawl_records_a_zip_bomb_and_goes_on_with_the_next_file(
+    http_server: LocalServer, settings: Settings, tmp_path: Path
+) -> None:
+    (http_server.root / "bomb.zip").write_bytes(
+        zip_bytes({"apc240925.xml": b"<x>" + b"\0" * 20_000_000 + b"</x>"})
+    )
+    (http_server.root / "xxe.xml").write_bytes(_xxe(tmp_path))
+    bomb = run_crawl("uspto_tm_daily", file=http_server.url("bomb.zip"), settings=FAST_CRAWL, timeout_s=120)
+    assert bomb.status == "error"
+    assert bomb.stats["files_unsafe"] == 1
+    assert "zip bomb" in bomb.errors[0]
+    xxe = run_crawl("kipris_tm", file=http_server.url("xxe.xml"), settings=FAST_CRAWL, timeout_s=120)
+    assert xxe.status == "error"
+    assert "external entity" in xxe.errors[0]
+    db = stored(settings.resolved_database_url())
+    assert [run.status for run in db.runs] == ["error", "error"]
+    assert "zip bomb" in (db.runs[0].error_detail or "")
+    assert not db.records
