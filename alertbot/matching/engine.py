@@ -202,10 +202,15 @@ class Matcher:
         if cached is not None:
             return cached
         found: list[_Evidence] = []
-        if nz.has_han(text):
-            found.extend(self._han_evidence(text, whole_text=True))
-        if nz.is_latin(text) or (nz.has_han(text) and any(c.isascii() and c.isalpha() for c in text)):
-            found.extend(self._latin_evidence(text))
+        if text.isascii():
+            if any(c.isalpha() for c in text):
+                found.extend(self._latin_evidence(text))
+        else:
+            han = nz.has_han(text)
+            if han:
+                found.extend(self._han_evidence(text, whole_text=True))
+            if nz.is_latin(text) or (han and any(c.isascii() and c.isalpha() for c in text)):
+                found.extend(self._latin_evidence(text))
         result = tuple(found)
         if len(self._text_cache) > CACHE_SIZE:
             self._text_cache.clear()

@@ -124,6 +124,8 @@ def _nice_classes(raw: Any) -> frozenset[int] | None:
     return classes
 
 
+_DECODER = json.JSONDecoder()
+
 # The matcher a forked worker inherits (set in the parent just before the pool starts).
 _WORKER_MATCHER: Matcher | None = None
 
@@ -144,14 +146,18 @@ def _match_chunk(chunk: tuple[str, int, int]) -> _ChunkResult:
     lines = data.decode("utf-8", errors="replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    decode = _DECODER.raw_decode
+    could_match = matcher.could_match
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
+        if line[0].isspace():
+            line = line.lstrip()
         try:
-            obj = json.loads(line)
-            if type(obj) is dict and not matcher.could_match(
-                obj.get("kind"), obj.get("text"), obj.get("applicant")
-            ):
+            obj, end_of_value = decode(line)
+            if end_of_value != len(line) and not line[end_of_value:].isspace():
+                raise json.JSONDecodeError("Extra data", line, end_of_value)
+            if type(obj) is dict and not could_match(obj.get("kind"), obj.get("text"), obj.get("applicant")):
                 check_record(obj, "")  # nothing to find: only make sure the record is well formed
                 continue
             candidate = candidate_from_json(obj, "")

@@ -183,6 +183,12 @@ def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=65536)
+def _common_readings(char: str) -> tuple[str, ...]:
+    """The two most common toneless readings of one character (pypinyin lists the common one first)."""
+    return tuple(dict.fromkeys(pinyin(char, style=Style.NORMAL, heteronym=True)[0][:2]))
+
+
+@lru_cache(maxsize=65536)
 def pinyin_readings(text: str, limit: int = 8) -> tuple[tuple[str, ...], ...]:
     """Toneless pinyin syllable sequences of the Chinese characters of ``text``.
 
@@ -196,7 +202,7 @@ def pinyin_readings(text: str, limit: int = 8) -> tuple[tuple[str, ...], ...]:
     if not han:
         return ()
     phrase = tuple(lazy_pinyin(han, style=Style.NORMAL))
-    per_char = [tuple(dict.fromkeys(pinyin(ch, style=Style.NORMAL, heteronym=True)[0][:2])) for ch in han]
+    per_char = [_common_readings(ch) for ch in han]
     readings: list[tuple[str, ...]] = []
     bases = itertools.chain([phrase], itertools.islice(itertools.product(*per_char), limit * 2))
     for base in bases:

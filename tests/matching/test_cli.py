@@ -188,3 +188,15 @@ def test_real_filings_raise_at_most_two_alerts_per_ten_thousand(tmp_path: Path) 
     records = len(real.read_text(encoding="utf-8").splitlines())
     alerts = len(out.read_text(encoding="utf-8").splitlines())
     assert alerts <= 2 * records / 10_000, alerts
+
+
+def test_database_mode_explains_against_the_stored_watchlist_and_matches_stored_records(settings: object) -> None:
+    imported = runner.invoke(app, ["watchlist", "import", str(FIXTURES / "watchlist_dev.csv"), "--no-retro"])
+    assert imported.exit_code == 0, imported.output
+    explained = runner.invoke(app, ["match", "--explain", "新鬆", "--classes", "7"], env={"COLUMNS": "200"})
+    assert explained.exit_code == 0, explained.output
+    assert '"watch_id": "siasun"' in explained.output
+    assert "variant:traditional" in explained.output
+    matched = runner.invoke(app, ["match"])
+    assert matched.exit_code == 0, matched.output
+    assert "0 new alert(s)" in matched.output
