@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from alertbot.alerting import notify_staff, text_key
-from alertbot.models import Alert, AlertStatus, AuditLog, Dismissal, Enterprise, Match, Record, Source, utcnow
+from alertbot.models import Alert, AlertStatus, AuditLog, Dismissal, Enterprise, Match, Record, utcnow
 from alertbot.notify.base import AlertView
 
 
@@ -186,11 +186,11 @@ def alert_view(
     enterprise = session.get(Enterprise, alert.enterprise_id)
     match = session.get(Match, alert.match_id) if alert.match_id is not None else None
     deadline = alert.opposition_deadline or record.opposition_end
-    source = session.get(Source, record.source_key)
     show: str | None = None
     if record.kind == "exhibitor":
+        # Expo spiders keep the show's name in raw; the source key (e.g. cieme-2026) names it otherwise.
         raw_show = record.raw.get("show") or record.raw.get("expo")
-        show = str(raw_show) if raw_show else (source.key if source else record.source_key)
+        show = str(raw_show) if raw_show else record.source_key
     return AlertView(
         alert_id=alert.id or 0,
         risk=alert.risk,

@@ -42,7 +42,17 @@ from sqlmodel import Session, col, select
 from alertbot.alerting import notify_staff
 from alertbot.db import SessionFactory, session_factory, transaction
 from alertbot.lifecycle import alert_view, local_today
-from alertbot.models import Alert, AuditLog, Delivery, DeliveryStatus, Enterprise, Subscriber, utcnow
+from alertbot.models import (
+    Alert,
+    AuditLog,
+    Delivery,
+    DeliveryStatus,
+    Enterprise,
+    Match,
+    Record,
+    Subscriber,
+    utcnow,
+)
 from alertbot.notify.base import AlertView, Channel, Message, PermanentDeliveryError, TransientDeliveryError
 from alertbot.notify.render import render_alert, render_digest, render_notice
 from alertbot.settings import Settings, get_settings
@@ -391,6 +401,7 @@ class Dispatcher:
         today = local_today(self.settings.timezone)
         prepared: list[Prepared] = []
         with self.factory() as session:
+            keep_alive = _preload(session, units)  # the identity map holds rows only weakly
             for unit in units:
                 try:
                     prepared.append(self._prepare(session, unit, today))
@@ -399,6 +410,7 @@ class Dispatcher:
                 except Exception as error:  # a row that cannot be rendered must not block the whole batch
                     log.exception("could not render delivery %s", unit.head.id)
                     prepared.append(PermanentDeliveryError(f"could not render the message: {error!r}"))
+            del keep_alive
         return prepared
 
     def _prepare(self, session: Session, unit: _Unit, today: dt.date) -> tuple[Subscriber | None, Message]:
@@ -447,18 +459,30 @@ class Dispatcher:
         return held
 
     def _mark_sent(self, unit: _Unit, token: str, provider_id: str, stats: DispatchStats) -> None:
-        now = utcnow()
+        # One UPDATE guarded by our lease: cheap enough to run right after every accepted message.
         with transaction(self.factory) as session:
-            for row in self._leased(session, unit, token, stats):
-                row.status = DeliveryStatus.SENT.value
-                row.sent_at = now
-                row.provider_id = provider_id[:_ERROR_LIMIT]
-                row.attempts += 1
-                row.last_error = None
-                row.lease_owner = None
-                row.lease_until = None
-                session.add(row)
-                stats.sent += 1
+            result = session.exec(
+                update(Delivery)
+                .where(
+                    col(Delivery.id).in_(unit.ids),
+                    col(Delivery.lease_owner) == token,
+                    col(Delivery.status) == DeliveryStatus.PENDING.value,
+                )
+                .values(
+                    status=DeliveryStatus.SENT.value,
+                    sent_at=utcnow(),
+                    provider_id=provider_id[:_ERROR_LIMIT],
+                    attempts=col(Delivery.attempts) + 1,
+                    last_error=None,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+        marked = int(result.rowcount)
+        stats.sent += marked
+        if marked < len(unit.ids):
+            stats.lease_lost += len(unit.ids) - marked
+            log.warning("deliveries %s were sent but another dispatcher had taken over the lease", unit.ids)
 
     def _retry(
         self, unit: _Unit, token: str, error: str, retry_after: float | None, stats: DispatchStats
@@ -574,6 +598,35 @@ class Dispatcher:
                 reason,
             )
         return queued
+
+
+def _preload(session: Session, units: Sequence[_Unit]) -> list[object]:
+    # A handful of IN queries fill the session's identity map, so rendering the batch needs no per-row SQL.
+    alert_ids: set[int] = set()
+    for unit in units:
+        for row in unit.rows:
+            if row.alert_id is not None:
+                alert_ids.add(row.alert_id)
+            alert_ids.update(int(i) for i in row.payload.get("alert_ids", []) if str(i).isdigit())
+    subscriber_ids = {
+        row.subscriber_id for unit in units for row in unit.rows if row.subscriber_id is not None
+    }
+    loaded: list[object] = []
+    if subscriber_ids:
+        loaded += session.exec(select(Subscriber).where(col(Subscriber.id).in_(subscriber_ids))).all()
+    if not alert_ids:
+        return loaded
+    alerts = session.exec(select(Alert).where(col(Alert.id).in_(alert_ids))).all()
+    loaded += alerts
+    record_ids = {alert.record_id for alert in alerts}
+    match_ids = {alert.match_id for alert in alerts if alert.match_id is not None}
+    records = session.exec(select(Record).where(col(Record.id).in_(record_ids))).all() if record_ids else []
+    loaded += records
+    if match_ids:
+        loaded += session.exec(select(Match).where(col(Match.id).in_(match_ids))).all()
+    enterprise_ids = {alert.enterprise_id for alert in alerts}
+    loaded += session.exec(select(Enterprise).where(col(Enterprise.id).in_(enterprise_ids))).all()
+    return loaded
 
 
 def _units(rows: Sequence[Delivery]) -> list[_Unit]:
