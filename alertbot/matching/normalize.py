@@ -57,9 +57,22 @@ def _build_skeleton_table() -> dict[int, str]:
 
 
 _SKELETON_TABLE = _build_skeleton_table()
-# Digits used as letters in squats (0/O, 1/I, 5/S, and the leetspeak 3/E, 4/A, 8/B, $, @).
+# Digits used as letters in squats (0/O, 1/I, 5/S, 6/G, 9/g, 2/Z, 7/T, and the leetspeak 3/E, 4/A, 8/B, $, @).
 _DIGIT_LOOKALIKES = str.maketrans(
-    {"0": "o", "5": "s", "3": "e", "4": "a", "8": "b", "$": "s", "@": "a", "|": "l"}
+    {
+        "0": "o",
+        "5": "s",
+        "6": "g",
+        "9": "g",
+        "2": "z",
+        "7": "t",
+        "3": "e",
+        "4": "a",
+        "8": "b",
+        "$": "s",
+        "@": "a",
+        "|": "l",
+    }
 )
 
 

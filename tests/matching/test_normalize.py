@@ -19,6 +19,7 @@ SKELETONS = [
     ("WeIlhope", "wellhope"),  # capital I for l in lowercase
     ("ZH0NGWANG", "zhongwang"),
     ("HUI5HAN", "huishan"),
+    ("LIU6ONG", "liugong"),
     ("N.H.I.", "nhi"),
     ("Iberia", "iberia"),  # a title-case I is a real I
     ("NHL", "nhl"),  # L is not I
