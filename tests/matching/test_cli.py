@@ -190,7 +190,9 @@ def test_real_filings_raise_at_most_two_alerts_per_ten_thousand(tmp_path: Path) 
     assert alerts <= 2 * records / 10_000, alerts
 
 
-def test_database_mode_explains_against_the_stored_watchlist_and_matches_stored_records(settings: object) -> None:
+def test_database_mode_explains_against_the_stored_watchlist_and_matches_stored_records(
+    settings: object,
+) -> None:
     imported = runner.invoke(app, ["watchlist", "import", str(FIXTURES / "watchlist_dev.csv"), "--no-retro"])
     assert imported.exit_code == 0, imported.output
     explained = runner.invoke(app, ["match", "--explain", "新鬆", "--classes", "7"], env={"COLUMNS": "200"})

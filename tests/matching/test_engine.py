@@ -164,19 +164,31 @@ def test_mark_kind_uses_word_frequencies(mark: str, kind: str) -> None:
     assert mark_kind(mark) == kind
 
 
-LETTERS = st.text(alphabet=string.ascii_uppercase, min_size=5, max_size=12)
+LETTERS = st.text(alphabet=string.ascii_uppercase, min_size=2, max_size=12)
+WORDS = st.sampled_from(["SNOW", "PANDA", "BRILLIANCE", "GOLDEN BELL", "STAR"])
 HAN = st.text(alphabet=[chr(c) for c in range(0x4E00, 0x4E00 + 3000)], min_size=2, max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(mark=st.one_of(LETTERS, WORDS, HAN), classes=st.frozensets(st.integers(1, 45), min_size=1, max_size=3))
+def test_an_exact_copy_of_a_mark_in_the_enterprise_classes_always_matches_high(
+    mark: str, classes: frozenset[int]
+) -> None:
+    watch = Watch(id="w", name_zh="某某有限公司", name_en="Someone Co., Ltd.", marks=(mark,), classes=classes)
+    record = Candidate(id="r", kind="trademark", text=mark, applicant="Other Ltd", classes=classes)
+    assert [(h.watch_id, h.risk) for h in Matcher([watch]).match(record)] == [("w", "high")]
 
 
 @settings(max_examples=60, deadline=None)
 @given(mark=st.one_of(LETTERS, HAN), classes=st.frozensets(st.integers(1, 45), min_size=1, max_size=3))
-def test_an_exact_copy_of_a_mark_always_matches(mark: str, classes: frozenset[int]) -> None:
+def test_an_exact_copy_of_a_coined_or_chinese_mark_matches_in_any_class(
+    mark: str, classes: frozenset[int]
+) -> None:
     assume(mark_kind(mark) in ("coined", "chinese"))
+    other = frozenset(range(1, 46)) - classes
     watch = Watch(id="w", name_zh="某某有限公司", name_en="Someone Co., Ltd.", marks=(mark,), classes=classes)
-    hits = Matcher([watch]).match(
-        Candidate(id="r", kind="trademark", text=mark, applicant="Other Ltd", classes=classes)
-    )
-    assert [(h.watch_id, h.risk) for h in hits] == [("w", "high")]
+    record = Candidate(id="r", kind="trademark", text=mark.lower(), classes=frozenset({min(other)}))
+    assert [(h.watch_id, h.risk) for h in Matcher([watch]).match(record)] == [("w", "medium")]
 
 
 def test_every_reason_code_is_explained_in_the_docs() -> None:
