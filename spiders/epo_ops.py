@@ -57,6 +57,7 @@ EXCHANGE = "http://www.epo.org/exchange"
 OPS = "http://ops.epo.org"
 _EPODOC_NAME = re.compile(r"^(?P<name>.*?)[\s\u2002\u00a0]*\[(?P<country>[A-Z]{2})\]\s*(?P<rest>,.*)?$", re.S)
 _IPC = re.compile(r"([A-H]\d{2}[A-Z])\s*(\d+)\s*/\s*(\d+)")
+_OWN_META = ("range_begin",)
 _TOKEN_ERRORS = (b"invalidaccesstoken", b"invalid_access_token", b"access token has expired", b"expired")
 
 
@@ -90,6 +91,8 @@ class EpoOpsSpider(GazetteSpider):
         self.access_token: str | None = None
         self.search_end: dt.date | None = None
         self.search_complete = False
+        self.refreshing_token = False
+        self.awaiting_token: list[scrapy.Request] = []
 
     # ---- OPS flow -------------------------------------------------------------------------------------
 
@@ -126,7 +129,7 @@ class EpoOpsSpider(GazetteSpider):
             headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
             callback=self.parse_token,
             errback=self.on_error,
-            meta={"retry_request": retry},
+            meta={"refresh": retry is not None},
             dont_filter=True,
         )
 
@@ -144,13 +147,20 @@ class EpoOpsSpider(GazetteSpider):
             )
             return
         self.crawler.stats.inc_value("alertbot/tokens")
-        retry: scrapy.Request | None = response.meta.get("retry_request")
-        if retry is not None:
-            headers = dict(retry.headers.to_unicode_dict())
-            headers["Authorization"] = f"Bearer {self.access_token}"
-            yield retry.replace(headers=headers, meta={**retry.meta, "token_refreshed": True})
+        if response.meta.get("refresh"):
+            self.refreshing_token = False
+            waiting, self.awaiting_token = self.awaiting_token, []
+            for request in waiting:
+                yield self._with_current_token(request)
             return
         yield self.search_request(1)
+
+    def _with_current_token(self, request: scrapy.Request) -> scrapy.Request:
+        headers = dict(request.headers.to_unicode_dict())
+        headers["Authorization"] = f"Bearer {self.access_token}"
+        # Only our own keys: Scrapy's internal ones (download_latency, retry_times…) must not be copied.
+        meta = {key: request.meta[key] for key in _OWN_META if key in request.meta}
+        return request.replace(headers=headers, meta={**meta, "token_refreshed": True})
 
     def ops_request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
         """An authorised OPS data request."""
@@ -216,7 +226,7 @@ class EpoOpsSpider(GazetteSpider):
             yield item
 
     def on_ops_error(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """Refresh an expired token once and replay; anything else is recorded."""
+        """Refresh an expired token (once for all requests that hit it) and replay; record anything else."""
         if failure.check(HttpError):
             response = failure.value.response
             request = failure.request  # type: ignore[attr-defined]
@@ -226,8 +236,15 @@ class EpoOpsSpider(GazetteSpider):
                 and any(marker in body for marker in _TOKEN_ERRORS)
                 and not request.meta.get("token_refreshed")
             ):
-                self.crawler.stats.inc_value("alertbot/token_refreshes")
-                yield self.token_request(retry=request)
+                used = request.headers.get(b"Authorization", b"").decode("latin-1")
+                if used != f"Bearer {self.access_token}":
+                    yield self._with_current_token(request)  # sent before the last refresh
+                    return
+                self.awaiting_token.append(request)
+                if not self.refreshing_token:
+                    self.refreshing_token = True
+                    self.crawler.stats.inc_value("alertbot/token_refreshes")
+                    yield self.token_request(retry=request)
                 return
         self.record_failure(failure)
 

@@ -36,6 +36,7 @@ from urllib.request import url2pathname
 import scrapy
 from lxml import etree
 from pydantic import ValidationError
+from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError as TxConnectionRefusedError
@@ -272,7 +273,7 @@ class GazetteSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.record_error(f"{url}: HTTP {status}", "alertbot/http_errors")
-        elif failure.check(TxTimeoutError, TCPTimedOutError, asyncio.TimeoutError, TimeoutError):
+        elif failure.check(DownloadTimeoutError, TxTimeoutError, TCPTimedOutError, TimeoutError):
             self.record_error(f"{url}: timed out", "alertbot/timeouts")
         elif failure.check(DNSLookupError, TxConnectionRefusedError):
             self.record_error(f"{url}: {failure.value}", "alertbot/connection_errors")

@@ -89,10 +89,18 @@ def _handler(server_state: LocalServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out or hang up on purpose (timeout tests) are not server errors.
+        return
+
+
 def start_server(root: Path) -> tuple[LocalServer, ThreadingHTTPServer, threading.Thread]:
     """Start a server for ``root`` on 127.0.0.1:0."""
     state = LocalServer(root=root)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _QuietServer(("127.0.0.1", 0), _handler(state))
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -80,6 +80,7 @@ class OpsStandIn:
 
     def __init__(self) -> None:
         self.tokens_issued = 0
+        self.valid: set[str] = set()
         self.expire_first_biblio = True
         self.documents: dict[str, bytes] = {}
         for data in (BIBLIO, BIBLIO_CN):
@@ -90,7 +91,7 @@ class OpsStandIn:
                 )
 
     def _valid(self, request: SeenRequest) -> bool:
-        return request.headers.get("authorization") == f"Bearer tok-{self.tokens_issued}"
+        return request.headers.get("authorization", "").removeprefix("Bearer ") in self.valid
 
     def token(self, request: SeenRequest) -> tuple[int, dict[str, str], bytes]:
         basic = base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
@@ -99,6 +100,7 @@ class OpsStandIn:
         if parse_qs(request.body.decode()) != {"grant_type": ["client_credentials"]}:
             return 400, {}, b'{"error": "unsupported_grant_type"}'
         self.tokens_issued += 1
+        self.valid.add(f"tok-{self.tokens_issued}")
         return (
             200,
             {"Content-Type": "application/json"},
@@ -131,7 +133,9 @@ class OpsStandIn:
 
     def biblio(self, request: SeenRequest) -> tuple[int, dict[str, str], bytes]:
         if self.expire_first_biblio:
+            # The token in use expires now, as OPS tokens do after ~20 minutes.
             self.expire_first_biblio = False
+            self.valid.discard(request.headers.get("authorization", "").removeprefix("Bearer "))
             return 400, {}, b"<fault><code>CLIENT.InvalidAccessToken</code><message>expired</message></fault>"
         if not self._valid(request):
             return 400, {}, b"<fault><code>CLIENT.InvalidAccessToken</code></fault>"
@@ -160,16 +164,18 @@ def test_oauth_token_paged_search_and_biblio_against_a_stand_in(
     )
     assert result.status == "ok", result.log_tail
     searches = http_server.hits("/3.2/rest-services/published-data/search")
-    assert [s.headers["x-ops-range"] for s in searches] == ["1-2", "3-4"]
+    # Page 2 may also have been sent with the expiring token and replayed: ranges, not calls, are fixed.
+    assert sorted({s.headers["x-ops-range"] for s in searches}) == ["1-2", "3-4"]
     query = searches[0].query["q"][0]
     assert query.startswith('pn=EP and pd within "20111201 ')
     assert ops.tokens_issued == 2  # one at start, one after the expired-token answer
     assert result.stats["token_refreshes"] == 1
     biblio_calls = http_server.hits("/3.2/rest-services/published-data/publication/docdb/biblio")
-    # Two pages of biblio plus the replay of the one refused with an expired token.
-    assert len(biblio_calls) == 3
+    # Two pages of biblio, plus a replay of each one sent with the expired token.
     assert biblio_calls[0].headers["authorization"] == "Bearer tok-1"
     assert biblio_calls[-1].headers["authorization"] == "Bearer tok-2"
+    assert 3 <= len(biblio_calls) <= 4
+    assert len([c for c in biblio_calls if c.headers["authorization"] == "Bearer tok-2"]) == 2
     db = stored(settings.resolved_database_url())
     assert set(db.records) == {("epo", "EP2400812"), ("epo", "EP2533477"), ("epo", "CN104968889")}
     nine = db.records[("epo", "EP2400812")]

@@ -132,3 +132,23 @@ def test_crawl_with_companion_url_then_a_delete_delta(http_server: LocalServer, 
     assert db.records[("euipo", "019990001")].deleted is True
     assert second.ingest["euipo"]["seen"] == 4
     assert second.ingest["euipo"]["new"] == 0
+
+
+@pytest.mark.slow
+def test_a_malformed_record_is_quarantined_in_the_store_and_the_rest_stored(
+    http_server: LocalServer, settings: Settings
+) -> None:
+    broken = EUTM.replace(b"<ClassNumber>11</ClassNumber>", b"<ClassNumber>99</ClassNumber>", 1)
+    (http_server.root / "EM.xml").write_bytes(broken)
+    result = run_crawl("st66", file=http_server.url("EM.xml"), settings=FAST_CRAWL, timeout_s=120)
+    assert result.status == "ok", result.log_tail
+    assert result.stats["quarantined"] == 1
+    db = stored(settings.resolved_database_url())
+    assert ("euipo", "019990001") not in db.records
+    assert {key[1] for key in db.records} == {"019990002", "019990003", "019990004"}
+    [row] = db.quarantine
+    assert (row.source_key, row.native_id) == ("euipo", "019990001")
+    assert "ClassNumber" in row.reason
+    assert "'99'" in row.reason
+    assert "<ApplicationNumber>019990001</ApplicationNumber>" in row.snippet
+    assert db.runs[-1].quarantined == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,24 @@ def test_local_file_argument_streams_from_disk(tmp_path: Path, settings: Setting
     assert result.status == "ok", result.log_tail
     assert result.stats["records"] == 2
     assert result.ingest["uspto-tm"]["new"] == 2
+
+
+@pytest.mark.slow
+def test_download_timeouts_are_retried_then_recorded(http_server: LocalServer, settings: Settings) -> None:
+    def slow(_request: SeenRequest) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(3)
+        return 200, {}, b""
+
+    http_server.routes["/apc240925.zip"] = slow
+    result = run_crawl(
+        "uspto_tm_daily",
+        file=http_server.url("apc240925.zip"),
+        settings={**FAST_CRAWL, "DOWNLOAD_TIMEOUT": "1"},
+        timeout_s=120,
+    )
+    assert result.status == "error"
+    assert result.stats["timeouts"] == 1
+    assert result.stats["retry/count"] == 1
+    assert "timed out" in result.errors[0]
+    run = stored(settings.resolved_database_url()).runs[-1]
+    assert (run.status, run.errors) == ("error", 1)
