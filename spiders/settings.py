@@ -38,6 +38,8 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 
 # A long-running service has no use for the telnet console; it would also open a listening port.
 TELNETCONSOLE_ENABLED = False
+# Same for Scrapy 2.19's remote-control HTTP server (it executes code sent to a localhost port).
+REMOTE_CONTROL_ENABLED = False
 
 # Records go to the database through the ingest seam; the run summary tells `alertbot.crawling` the outcome.
 ITEM_PIPELINES = {"spiders.pipelines.IngestPipeline": 300}

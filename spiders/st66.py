@@ -262,19 +262,19 @@ class St66TrademarkSpider(GazetteSpider):
         unresolved = [key for key in keys if key not in self.applicants] if not embedded else []
         if unresolved:
             self.tally["applicant_keys_unresolved"] += len(unresolved)
-        publications = [
-            {
-                "id": text_at(node, "{*}PublicationIdentifier"),
-                "section": text_at(node, "{*}PublicationSection"),
-                "date": iso_date(text_at(node, "{*}PublicationDate"), "PublicationDate"),
-            }
+        publications: list[tuple[str | None, str | None, dt.date | None]] = [
+            (
+                text_at(node, "{*}PublicationIdentifier"),
+                text_at(node, "{*}PublicationSection"),
+                iso_date(text_at(node, "{*}PublicationDate"), "PublicationDate"),
+            )
             for node in element.iterfind("{*}PublicationDetails/{*}Publication")
         ]
         application_publication = next(
-            (p for p in publications if p["section"] in _APPLICATION_PUBLISHED_SECTIONS),
+            (p for p in publications if p[1] in _APPLICATION_PUBLISHED_SECTIONS),
             publications[0] if publications else None,
         )
-        published = application_publication["date"] if application_publication else None
+        published = application_publication[2] if application_publication else None
         status = text_at(element, "{*}MarkCurrentStatusCode")
         registration_date = iso_date(text_at(element, "{*}RegistrationDate"), "RegistrationDate")
         stated_end = iso_date(text_at(element, "{*}OppositionPeriodEndDate"), "OppositionPeriodEndDate")
@@ -316,7 +316,8 @@ class St66TrademarkSpider(GazetteSpider):
                 "unclassified_goods": "0" in [c.strip("0") or "0" for c in classes_raw],
                 "goods": goods,
                 "publications": [
-                    {**p, "date": p["date"].isoformat() if p["date"] else None} for p in publications
+                    {"id": ident, "section": section, "date": day.isoformat() if day else None}
+                    for ident, section, day in publications
                 ],
                 "opposition_start": text_at(element, "{*}OppositionPeriodStartDate"),
                 "opposition_end_stated": stated_end is not None,

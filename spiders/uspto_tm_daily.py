@@ -226,13 +226,13 @@ class UsptoTmDailySpider(OdpProductSpider):
         owners = [_owner(owner) for owner in owners_node] if owners_node is not None else []
         current = max(owners, key=lambda owner: owner["party_type"] or 0, default=None)
         classes_node = parts.get("classifications")
-        codes = (
+        class_codes = (
             (node.text or "").strip()
             for node in (
                 classes_node.iterdescendants("international-code") if classes_node is not None else ()
             )
         )
-        classes = sorted({int(code) for code in codes if code.isdigit() and 1 <= int(code) <= 45})
+        classes = sorted({int(code) for code in class_codes if code.isdigit() and 1 <= int(code) <= 45})
         goods: dict[str, str] = {}
         statements = parts.get("case-file-statements")
         for statement in statements if statements is not None else ():

@@ -178,7 +178,7 @@ class GazetteSpider(scrapy.Spider):
         """Extra headers for file downloads (API keys)."""
         return {}
 
-    async def parse_download(self, response: Response) -> AsyncIterator[Item]:
+    async def parse_download(self, response: Response) -> AsyncIterator[Any]:
         """Parse a downloaded file and remember it."""
         file_name = response.meta.get("file_name") or Path(urlparse(response.url).path).name
         etag = response.headers.get(b"ETag")
