@@ -190,6 +190,7 @@ def main() -> None:
         report[kind] = {
             **result,
             "case_files_per_s": result["case_files"] / result["seconds"],
+            "records_yielded_per_s": result["records"] / result["seconds"],
             "mb_per_s": mb / result["seconds"],
         }
         print(

@@ -149,7 +149,7 @@ class UsptoTmDailySpider(OdpProductSpider):
                 elif tag == "action-key":
                     group = clean(element.text)
                 elif tag == "creation-datetime" and file_date is None:
-                    file_date = compact_date(clean(element.text), "creation-datetime")
+                    file_date = compact_date((clean(element.text) or "")[:8], "creation-datetime")
         except Exception:
             # Keep what was read before a truncation or bad byte; the error is still reported.
             yield from window.values()

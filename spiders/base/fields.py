@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from lxml import etree
 
@@ -31,12 +32,22 @@ def texts_at(element: etree._Element, path: str) -> list[str]:
 
 def compact_date(value: str | None, field: str) -> dt.date | None:
     """``YYYYMMDD`` (USPTO, EPO, KIPRIS) to a date; ``00000000``/empty to None."""
-    if not value or value.strip("0") == "":
+    if not value:
         return None
     try:
-        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        return _compact_date(value)
     except (ValueError, IndexError) as error:
         raise FieldError(f"{field}: {value!r} is not a YYYYMMDD date") from error
+
+
+@lru_cache(maxsize=4096)
+def _compact_date(value: str) -> dt.date | None:
+    # Cached: a daily file repeats the same few thousand dates tens of thousands of times.
+    if value.strip("0") == "":
+        return None
+    if len(value) != 8:
+        raise ValueError("not 8 digits")
+    return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
 
 
 def iso_date(value: str | None, field: str) -> dt.date | None:

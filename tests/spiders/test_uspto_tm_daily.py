@@ -254,3 +254,13 @@ def test_download_timeouts_are_retried_then_recorded(http_server: LocalServer, s
     assert "timed out" in result.errors[0]
     run = stored(settings.resolved_database_url()).runs[-1]
     assert (run.status, run.errors) == ("error", 1)
+
+
+def test_file_date_comes_from_creation_datetime_when_the_name_has_none() -> None:
+    records, _quarantined, _spider = _parse(SAMPLE, "daily.xml")
+    assert sorted(r.native_id for r in records) == ["79366581", "98763166"]
+    late, _q, _s = _parse(
+        SAMPLE.replace(b"<creation-datetime>202409252348", b"<creation-datetime>202512012348"), "daily.xml"
+    )
+    # Two months later the filing of 98763166 is no longer new; the NA group still marks it as a new filing.
+    assert {r.native_id: r.event for r in late} == {"98763166": "filed", "79366581": "published"}
