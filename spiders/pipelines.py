@@ -16,10 +16,12 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from spiders.items import QuarantineItem, RecordIn
 
 log = logging.getLogger(__name__)
+MAX_STORE_ERRORS_KEPT = 5
 
 
 def run_stats(spider: Spider, crawler: Crawler) -> dict[str, Any]:
@@ -53,6 +55,7 @@ class IngestPipeline:
         self.enabled = crawler.settings.getbool("ALERTBOT_STORE", True)
         self.ingestors: dict[str, Any] = {}
         self.main_source = ""
+        self.store_errors = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -93,10 +96,21 @@ class IngestPipeline:
         spider = self.crawler.spider
         if not self.enabled or spider is None:
             return item
-        if isinstance(item, RecordIn):
-            self._ingestor(item.source, spider).add(item)
-        elif isinstance(item, QuarantineItem):
-            self._ingestor(item.source, spider).quarantine(item.reason, item.snippet, item.native_id)
+        try:
+            if isinstance(item, RecordIn):
+                self._ingestor(item.source, spider).add(item)
+            elif isinstance(item, QuarantineItem):
+                self._ingestor(item.source, spider).quarantine(item.reason, item.snippet, item.native_id)
+        except Exception as error:
+            # A storage failure (lost database, constraint) is the run's error, not a crash; the batch is lost.
+            log.exception("storing %s failed", getattr(item, "native_id", item))
+            self.store_errors += 1
+            if self.store_errors <= MAX_STORE_ERRORS_KEPT:
+                spider.run_errors.append(f"storing failed: {error!r}")  # type: ignore[attr-defined]
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("alertbot/store_errors")
+                self.crawler.stats.inc_value("alertbot/errors")
+            raise DropItem(f"not stored: {error!r}") from error
         return item
 
     def close_spider(self) -> None:
