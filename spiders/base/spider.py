@@ -239,6 +239,11 @@ class GazetteSpider(scrapy.Spider):
             kind = "unsafe" if isinstance(error, UnsafeXMLError | ZipBombError) else "corrupt"
             self.record_error(f"{file_name}: {error}", f"alertbot/files_{kind}")
             return
+        except Exception as error:
+            # A parser bug must not pass for a clean run: record it on the CrawlRun like any other failure.
+            self.logger.exception("parsing %s failed", file_name)
+            self.record_error(f"{file_name}: parser failure {error!r}", "alertbot/parser_errors")
+            return
         finally:
             self._fold_tally()
         self.crawler.stats.inc_value("alertbot/files_processed")
