@@ -286,7 +286,10 @@ class Matcher:
                     if len(mark.key) >= len(word) or not word.startswith(mark.key, i):
                         continue
                     before, after = word[:i], word[i + len(mark.key) :]
-                    if all(not part or is_common_affix(part) for part in (before, after)):
+                    # A word that is itself an ordinary word ("LONGING" around LONGI) is that word.
+                    if all(not part or is_common_affix(part) for part in (before, after)) and not (
+                        word.isalpha() and is_dictionary_word(word)
+                    ):
                         glued: tuple[str, ...] = ("containment:affix",)
                         if len(words) > 1:
                             glued = (*glued, "containment:added-word")
@@ -330,6 +333,9 @@ class Matcher:
         han = nz.han_only(nz.fold(text))
         if not han:
             return found
+        # In a company name, a homophone window must not start inside the leading place name: "上海新…"
+        # holds 海新 (hai xin) by accident, not as a squat of 海信.
+        homophones_from = 0 if whole_text else len(han) - len(nz.strip_han_place(han))
         traditional = original != han
         for i in range(len(han) - 1):
             for mark in self._han_start.get(han[i : i + 2], ()):
@@ -346,7 +352,7 @@ class Matcher:
         for mark in self._han.get(han, ()) if len(han) == 1 else ():
             found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
         syllables = nz.han_syllables(han)
-        for i in range(len(syllables) - 1):
+        for i in range(homophones_from, len(syllables) - 1):
             for mark, reading in self._syllable_start.get((syllables[i], syllables[i + 1]), ()):
                 end = i + len(reading)
                 if syllables[i:end] != reading or han[i:end] == mark.key:

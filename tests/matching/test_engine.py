@@ -197,3 +197,24 @@ def test_every_reason_code_is_explained_in_the_docs() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "matching.md").read_text(encoding="utf-8")
     missing = [code for code in REASON_CODES if f"`{code}`" not in docs]
     assert not missing
+
+
+def test_place_names_and_ordinary_words_do_not_hide_marks_by_accident() -> None:
+    matcher = Matcher(
+        [
+            Watch(
+                "hisense", "海信集团控股股份有限公司", "Hisense Group", ("海信", "HISENSE"), frozenset({9})
+            ),
+            Watch(
+                "longi", "隆基绿能科技股份有限公司", "LONGi Green Energy", ("隆基", "LONGI"), frozenset({9})
+            ),
+        ]
+    )
+
+    def watch_ids(kind: str, text: str) -> list[str]:
+        return [h.watch_id for h in matcher.match(Candidate("r", kind, text, classes=frozenset({9})))]
+
+    assert watch_ids("exhibitor", "上海新材料有限公司") == []  # 海新 straddles the place name 上海
+    assert watch_ids("exhibitor", "宁波海新电器有限公司") == ["hisense"]  # a homophone after the place
+    assert watch_ids("trademark", "LONGING") == []  # an English word around LONGI
+    assert watch_ids("trademark", "MYLONGI") == ["longi"]
