@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alertbot.cli._common import console, err_console
@@ -114,6 +114,11 @@ def _print_explanation(explanation: Explanation) -> None:
         console.print("[bold]No alert 无预警[/bold]")
 
 
+def _advance(progress: Progress, task: TaskID, done: int) -> None:
+    progress.advance(task, done)
+    progress.refresh()
+
+
 def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int) -> None:
     from alertbot.matching import Matcher, escalate_serial_filers
     from alertbot.matching.files import hits_from_json, match_file
@@ -130,11 +135,14 @@ def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int) -
         TimeElapsedColumn(),
         console=err_console,
         disable=size < PROGRESS_MIN_BYTES,
+        # No refresh thread: the matcher forks worker processes, and forking a process with a live thread
+        # is unsafe. The bar is redrawn after each chunk instead.
+        auto_refresh=False,
     )
     with progress:
         task = progress.add_task("records", total=max(1, size))
         hits, errors, applicants = match_file(
-            matcher, records, workers=workers, on_progress=lambda n: progress.advance(task, n)
+            matcher, records, workers=workers, on_progress=lambda n: _advance(progress, task, n)
         )
     for error in errors[:50]:
         err_console.print(f"[yellow]skipped[/yellow] {error}")
