@@ -8,6 +8,7 @@ containment and homophones). Only the few marks found that way are scored.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from alertbot.matching.model import VARIANTS, Candidate, Hit, Watch, risk_rank
 ACRONYM_MAX_LEN = 4
 """Latin marks this short (and not a dictionary word) are acronyms: protected only as exact copies."""
 TYPO_MIN_LEN = 6
-"""Marks at least this long accept any single edit; shorter ones only a swap of two neighbours."""
+"""Marks at least this long accept any single edit; shorter ones only a swap of neighbours or a doubled letter."""
 AFFIX_MIN_LEN = 5
 """Coined marks at least this long are found glued inside a longer word ("MYJINBEI")."""
 PHONETIC_MIN_LEN = 4
@@ -132,7 +133,7 @@ def _is_swap_or_double(a: str, b: str) -> bool:
 
 def _written_as_acronym(name: str, key: str) -> bool:
     """Whether ``name`` writes ``key`` as a capitalised word among lowercase ones ("SAC Technology Co.")."""
-    words = nz.unicodedata.normalize("NFKC", name).replace(".", "").split()
+    words = unicodedata.normalize("NFKC", name).replace(".", "").split()
     has_lower = any(ch.islower() for ch in name)
     return has_lower and any(w.isupper() and nz.skeleton_compact(w) == key for w in words)
 
@@ -428,8 +429,9 @@ class Matcher:
             found |= index.get(_NO_PLACE + bare, set())
         if not found and len(key) >= PARTY_FUZZY_MIN_LEN:
             # Spelling slips in long legal names ("Shenyang Blower Work Group") still name the same company.
-            best = process.extractOne(key, list(index), scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
-            if best is not None and not best[0].startswith(_NO_PLACE):
+            choices = [k for k in index if not k.startswith(_NO_PLACE)]
+            best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
+            if best is not None:
                 found |= index[best[0]]
         return found
 
