@@ -22,6 +22,8 @@ from alertbot.settings import get_settings
 from spiders.base.spider import GazetteSpider
 
 API_KEY_ENV = "ALERTBOT_USPTO_API_KEY"
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class OdpProductSpider(GazetteSpider):
@@ -108,3 +110,45 @@ class OdpProductSpider(GazetteSpider):
             return dt.date(2000 + year, month, day).isoformat()
         except ValueError:
             return ""
+
+    def file_request(self, url: str, file_name: str, **meta: Any) -> scrapy.Request:
+        """Downloads answer with a redirect to a signed CDN URL: follow it ourselves, without the API key.
+
+        Scrapy's redirect middleware drops ``Authorization``/``Cookie`` on cross-domain redirects but not
+        custom headers, so ``x-api-key`` would be sent to the CDN host too.
+        """
+        request = super().file_request(url, file_name, **meta)
+        request.meta["dont_redirect"] = True
+        request.meta["handle_httpstatus_list"] = list(_REDIRECTS)
+        return request
+
+    async def parse_download(self, response: Response) -> AsyncIterator[Any]:
+        """Follow a redirect key-less (at most ``MAX_REDIRECTS``), else parse the file."""
+        if response.status in _REDIRECTS:
+            location = response.headers.get(b"Location")
+            hops = int(response.meta.get("odp_redirects", 0)) + 1
+            if not location or hops > MAX_REDIRECTS:
+                self.record_error(
+                    f"{response.url}: HTTP {response.status} without a usable Location",
+                    "alertbot/http_errors",
+                )
+                next_request = self.next_file_request()
+                if next_request is not None:
+                    yield next_request
+                return
+            keep: dict[str, Any] = {k: response.meta[k] for k in ("file_name", "file_date", "remember") if k in response.meta}
+            yield scrapy.Request(
+                response.urljoin(location.decode("latin-1")),
+                callback=self.parse_download,
+                errback=self.on_error,
+                meta={
+                    **keep,
+                    "odp_redirects": hops,
+                    "dont_redirect": True,
+                    "handle_httpstatus_list": list(_REDIRECTS),
+                },
+                dont_filter=True,
+            )
+            return
+        async for item in super().parse_download(response):
+            yield item

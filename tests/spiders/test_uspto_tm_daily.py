@@ -264,3 +264,26 @@ def test_file_date_comes_from_creation_datetime_when_the_name_has_none() -> None
     )
     # Two months later the filing of 98763166 is no longer new; the NA group still marks it as a new filing.
     assert {r.native_id: r.event for r in late} == {"98763166": "filed", "79366581": "published"}
+
+
+@pytest.mark.slow
+def test_download_redirect_to_the_cdn_is_followed_without_the_api_key(
+    http_server: LocalServer, settings: Settings
+) -> None:
+    cdn = http_server.root / "cdn"
+    cdn.mkdir()
+    (cdn / "apc240925.zip").write_bytes(zip_bytes({"apc240925.xml": SAMPLE}))
+    http_server.routes["/files/apc240925.zip"] = lambda _r: (
+        302,
+        {"Location": http_server.url("cdn/apc240925.zip")},
+        b"",
+    )
+    _odp_product(http_server, [("apc240925.zip", "2024-09-25")])
+    result = _crawl(http_server, since=dt.date(2024, 9, 25))
+    assert result.status == "ok", result.log_tail  # type: ignore[attr-defined]
+    assert http_server.hits("/files/apc240925.zip")[0].headers["x-api-key"] == "test-odp-key"
+    [cdn_hit] = http_server.hits("/cdn/apc240925.zip")
+    assert "x-api-key" not in cdn_hit.headers
+    db = stored(settings.resolved_database_url())
+    assert {key[1] for key in db.records} == {"98763166", "79366581"}
+    assert "apc240925.zip" in db.states["uspto-tm"]["files"]
