@@ -7,7 +7,6 @@ same code runs in-process.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import multiprocessing
@@ -27,38 +26,13 @@ class RecordError(ValueError):
 
 
 def read_watches(path: Path) -> list[Watch]:
-    """The watchlist as :class:`Watch` objects, through ``alertbot.watchlist`` (validation, CSV and XLSX)."""
-    try:
-        from alertbot.watchlist import read_watchlist
-    except ImportError:  # pragma: no cover - only before the watchlist module lands
-        return _read_watchlist_csv(path)
-    return [row.to_watch() for row in read_watchlist(path)]
+    """The watchlist file (CSV or XLSX) as :class:`Watch` objects, validated by ``alertbot.watchlist``.
 
+    Raises ``alertbot.watchlist.WatchlistError`` naming every bad row and field.
+    """
+    from alertbot.watchlist import read_watchlist
 
-def _read_watchlist_csv(path: Path) -> list[Watch]:
-    watches = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row_number, row in enumerate(csv.DictReader(handle), start=2):
-            if not (row.get("id") or "").strip():
-                raise ValueError(f"{path}: row {row_number}: field 'id' is empty")
-
-            def parts(field: str, row: dict[str, str] = row) -> tuple[str, ...]:
-                return tuple(p.strip() for p in (row.get(field) or "").split("|") if p.strip())
-
-            try:
-                classes = frozenset(int(c) for c in parts("classes"))
-            except ValueError as exc:
-                raise ValueError(f"{path}: row {row_number}: field 'classes': {exc}") from exc
-            watches.append(
-                Watch(
-                    id=row["id"].strip(),
-                    name_zh=(row.get("name_zh") or "").strip(),
-                    name_en=(row.get("name_en") or "").strip(),
-                    marks=parts("marks"),
-                    classes=classes,
-                    affiliates=parts("affiliates"),
-                )
-            )
+    watches: list[Watch] = [row.to_watch() for row in read_watchlist(path)]
     return watches
 
 

@@ -202,3 +202,17 @@ def test_database_mode_explains_against_the_stored_watchlist_and_matches_stored_
     matched = runner.invoke(app, ["match"])
     assert matched.exit_code == 0, matched.output
     assert "0 new alert(s)" in matched.output
+
+
+def test_a_bad_watchlist_row_is_named_and_nothing_is_matched(tmp_path: Path) -> None:
+    watchlist = tmp_path / "w.csv"
+    watchlist.write_text(
+        "id,name_zh,name_en,marks,classes,affiliates,markets,contact\nacme,,Acme Ltd,ACME,7|x9,,,\n",
+        encoding="utf-8",
+    )
+    records = tmp_path / "r.jsonl"
+    records.write_text('{"id": "a", "kind": "trademark", "text": "ACME", "classes": [7]}\n', encoding="utf-8")
+    result = runner.invoke(app, ["match", "-w", str(watchlist), "-r", str(records)])
+    assert result.exit_code == 1
+    assert "row 2" in result.output
+    assert "classes" in result.output
