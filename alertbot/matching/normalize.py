@@ -76,6 +76,17 @@ _DIGIT_LOOKALIKES = str.maketrans(
 )
 
 
+def _strip_accents(text: str) -> str:
+    """Letters without their accents and tone marks (NEÜSOFT → NEUSOFT, Xīn Sōng → Xin Song).
+
+    Recomposed afterwards, so Hangul syllables (decomposed to jamo by NFD) come back whole.
+    """
+    if text.isascii():
+        return text
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare)
+
+
 def has_han(text: str) -> bool:
     """Whether ``text`` contains Chinese characters."""
     return _HAN_RE.search(text) is not None
@@ -119,7 +130,8 @@ def skeleton(text: str) -> str:
     """
     if text.isascii() and text.isalpha() and (text.isupper() or text.islower()):
         return text.lower()  # one-case ASCII letters: no look-alike can hide there
-    text = unicodedata.normalize("NFKC", text).translate(_SKELETON_TABLE).translate(_DIGIT_LOOKALIKES)
+    text = _strip_accents(unicodedata.normalize("NFKC", text).translate(_SKELETON_TABLE))
+    text = text.translate(_SKELETON_TABLE).translate(_DIGIT_LOOKALIKES)
     words = []
     for word in text.split():
         upper = sum(1 for ch in word if ch.isupper() and ch != "I")

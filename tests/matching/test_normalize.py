@@ -23,6 +23,8 @@ SKELETONS = [
     ("N.H.I.", "nhi"),
     ("Iberia", "iberia"),  # a title-case I is a real I
     ("NHL", "nhl"),  # L is not I
+    ("NEÜSOFT", "neusoft"),  # accents and tone marks
+    ("Xīn Sōng", "xinsong"),
 ]
 
 
