@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -50,10 +49,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine_for(url: str) -> Engine:
-    """One shared engine per URL per process."""
-    return make_engine(url)
+    """One shared engine per URL per process (a service uses one or two URLs; tests dispose theirs)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of the shared engine for ``url`` and forget it."""
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def session_factory(settings: Settings | None = None) -> SessionFactory:

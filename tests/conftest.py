@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from alertbot import db
 from alertbot.settings import Settings, get_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("ALERTBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'alertbot.sqlite'}")
     monkeypatch.setenv("ALERTBOT_OUTBOX_DIR", str(tmp_path / "outbox"))
     get_settings.cache_clear()
-    yield get_settings()
+    current = get_settings()
+    yield current
+    db.dispose_engine(current.resolved_database_url())
     get_settings.cache_clear()
 
 
@@ -64,7 +67,9 @@ def pg_url(postgres_server: str) -> Iterator[str]:
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in postgres_server else "?"
-    yield f"{postgres_server}{separator}options=-csearch_path%3D{schema}"
+    url = f"{postgres_server}{separator}options=-csearch_path%3D{schema}"
+    yield url
+    db.dispose_engine(url)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     admin.dispose()
@@ -75,5 +80,7 @@ def pg_settings(pg_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
     """Like ``settings`` but on a fresh PostgreSQL schema."""
     monkeypatch.setenv("ALERTBOT_DATABASE_URL", pg_url)
     get_settings.cache_clear()
-    yield get_settings()
+    current = get_settings()
+    yield current
+    db.dispose_engine(pg_url)
     get_settings.cache_clear()
