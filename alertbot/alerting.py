@@ -48,6 +48,14 @@ def text_key(value: str | None) -> str:
     return _NON_WORD.sub("", unicodedata.normalize("NFKC", value).casefold())
 
 
+def applicant_key(name: str | None) -> str:
+    """The key that groups one applicant's spellings ("ACME Co., Ltd." and "ACME COMPANY LIMITED"), for
+    serial filers and dismissals."""
+    from alertbot.matching import applicant_key as matching_applicant_key
+
+    return str(matching_applicant_key(name))
+
+
 def raise_risk(risk: str) -> str:
     """One level higher, capped at high."""
     order = [r.value for r in Risk]
@@ -202,13 +210,13 @@ class AlertOutcome:
     deliveries: int = 0
 
 
-def _dismissed(session: Session, applicant_key: str, mark: str, enterprise_id: str) -> bool:
-    if not applicant_key:
+def _dismissed(session: Session, filer_key: str, mark: str, enterprise_id: str) -> bool:
+    if not filer_key:
         return False
     return (
         session.exec(
             select(Dismissal.id).where(
-                Dismissal.applicant_key == applicant_key,
+                Dismissal.applicant_key == filer_key,
                 Dismissal.mark_key == text_key(mark),
                 Dismissal.enterprise_id == enterprise_id,
             )
@@ -217,8 +225,8 @@ def _dismissed(session: Session, applicant_key: str, mark: str, enterprise_id: s
     )
 
 
-def _serial_filer_watch_ids(session: Session, applicant_key: str, batch_ids: Iterable[str]) -> set[str]:
-    stored = session.exec(select(Alert.enterprise_id).where(Alert.applicant_key == applicant_key)).all()
+def _serial_filer_watch_ids(session: Session, filer_key: str, batch_ids: Iterable[str]) -> set[str]:
+    stored = session.exec(select(Alert.enterprise_id).where(Alert.applicant_key == filer_key)).all()
     return set(stored) | set(batch_ids)
 
 
@@ -237,7 +245,7 @@ def apply_hits(
     outcome = AlertOutcome()
     by_applicant: dict[str, set[str]] = {}
     for record, hits in pairs:
-        key = text_key(record.applicant)
+        key = applicant_key(record.applicant)
         if key and hits:
             by_applicant.setdefault(key, set()).update(h.watch_id for h in hits)
     serial: dict[str, set[str]] = {}
@@ -245,20 +253,20 @@ def apply_hits(
         watched = _serial_filer_watch_ids(session, key, ids)
         if len(watched) >= 2:
             serial[key] = watched
-    applicant_names = {text_key(r.applicant): r.applicant for r, _ in pairs if r.applicant}
+    applicant_names = {applicant_key(r.applicant): r.applicant for r, _ in pairs if r.applicant}
     enterprise_ids = set(session.exec(select(Enterprise.id)).all())
 
     for record, hits in pairs:
-        applicant_key = text_key(record.applicant)
+        filer_key = applicant_key(record.applicant)
         record_id = record.id
         assert record_id is not None, "records are flushed before matching"
         for hit in hits:
             if hit.watch_id not in enterprise_ids:
                 continue
             risk, reasons = hit.risk, tuple(hit.reasons)
-            if applicant_key in serial and SERIAL_FILER_REASON not in reasons:
+            if filer_key in serial and SERIAL_FILER_REASON not in reasons:
                 risk, reasons = raise_risk(risk), (*reasons, SERIAL_FILER_REASON)
-            if _dismissed(session, applicant_key, hit.mark, hit.watch_id):
+            if _dismissed(session, filer_key, hit.mark, hit.watch_id):
                 outcome.suppressed += 1
                 continue
             match = session.exec(
@@ -284,7 +292,7 @@ def apply_hits(
                     mark=hit.mark,
                     variant=hit.variant,
                     reasons=list(reasons),
-                    applicant_key=applicant_key,
+                    applicant_key=filer_key,
                     opposition_deadline=record.opposition_end,
                     origin=origin,
                     events=[record.event] if record.event else [],
@@ -324,8 +332,8 @@ def apply_hits(
     return outcome
 
 
-def _escalate_stored_serial_alerts(session: Session, applicant_key: str) -> None:
-    for alert in session.exec(select(Alert).where(Alert.applicant_key == applicant_key)).all():
+def _escalate_stored_serial_alerts(session: Session, filer_key: str) -> None:
+    for alert in session.exec(select(Alert).where(Alert.applicant_key == filer_key)).all():
         if SERIAL_FILER_REASON not in alert.reasons:
             alert.reasons = [*alert.reasons, SERIAL_FILER_REASON]
             alert.risk = raise_risk(alert.risk)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from alertbot.alerting import applicant_key as alerting_applicant_key
 from alertbot.alerting import notify_staff, text_key
 from alertbot.models import Alert, AlertStatus, AuditLog, Dismissal, Enterprise, Match, Record, utcnow
 from alertbot.notify.base import AlertView
@@ -121,7 +122,7 @@ def transition(
 
 def _remember_dismissal(session: Session, alert: Alert, actor: str) -> int | None:
     record = session.get(Record, alert.record_id)
-    applicant_key = alert.applicant_key or text_key(record.applicant if record else None)
+    applicant_key = alert.applicant_key or alerting_applicant_key(record.applicant if record else None)
     mark_key = text_key(alert.mark)
     if not applicant_key or not mark_key:
         # Without an applicant there is nothing stable to suppress; the alert alone is dismissed.

@@ -160,7 +160,7 @@ def test_a_dismissed_applicant_and_mark_stays_quiet(any_settings: Settings) -> N
     with db.transaction(db.session_factory(any_settings)) as session:
         session.add(
             Dismissal(
-                applicant_key="knownresellergmbh",
+                applicant_key=applicant_key("Known Reseller GmbH"),
                 mark_key="siasun",
                 enterprise_id="siasun",
                 alert_id=alert.id,

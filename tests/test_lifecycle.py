@@ -11,7 +11,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from alertbot import db
-from alertbot.alerting import apply_hits, text_key
+from alertbot.alerting import applicant_key, apply_hits
 from alertbot.cli import app
 from alertbot.lifecycle import (
     Action,
@@ -121,7 +121,7 @@ def test_dismissal_suppresses_the_same_applicant_filing_the_same_mark(factory: d
     [dismissal] = _rows(factory, Dismissal)
     assert result.dismissal_id == dismissal.id
     assert (dismissal.applicant_key, dismissal.mark_key, dismissal.enterprise_id, dismissal.actor) == (
-        text_key("Copycat Trading Ltd"),
+        applicant_key("Copycat Trading Ltd"),
         "acme",
         "acme",
         "cli:alice",
