@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from alertbot import db
+from alertbot.alerting import applicant_key
 from alertbot.ingest import Ingestor, match_stored_records, retro_match
 from alertbot.models import (
     Alert,
