@@ -19,7 +19,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ALERTBOT_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path(".alertbot"), description="Where the SQLite file and crawl state live.")
+    data_dir: Path = Field(
+        default=Path(".alertbot"), description="Where the SQLite file and crawl state live."
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default sqlite:///<data_dir>/alertbot.sqlite. "
@@ -37,7 +39,9 @@ class Settings(BaseSettings):
     smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_timeout: float = 30.0
 
-    telegram_token: SecretStr | None = Field(default=None, description="Bot token; Telegram is off until set.")
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Bot token; Telegram is off until set."
+    )
     telegram_base_url: str = Field(
         default="https://api.telegram.org/bot",
         description="Bot API base URL, for a self-hosted Bot API server or a stand-in in tests.",
@@ -46,13 +50,17 @@ class Settings(BaseSettings):
     wecom_webhook_key: SecretStr | None = Field(default=None, description="WeCom group robot key.")
     wecom_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
     dingtalk_access_token: SecretStr | None = Field(default=None, description="DingTalk robot access token.")
-    dingtalk_secret: SecretStr | None = Field(default=None, description="DingTalk robot signing secret (SEC...).")
+    dingtalk_secret: SecretStr | None = Field(
+        default=None, description="DingTalk robot signing secret (SEC...)."
+    )
     dingtalk_base_url: str = "https://oapi.dingtalk.com/robot/send"
     feishu_webhook_token: SecretStr | None = Field(default=None, description="Feishu custom bot hook token.")
     feishu_secret: SecretStr | None = Field(default=None, description="Feishu custom bot signing secret.")
     feishu_base_url: str = "https://open.feishu.cn/open-apis/bot/v2/hook"
 
-    uspto_api_key: SecretStr | None = Field(default=None, description="USPTO Open Data Portal key (x-api-key).")
+    uspto_api_key: SecretStr | None = Field(
+        default=None, description="USPTO Open Data Portal key (x-api-key)."
+    )
     epo_ops_key: SecretStr | None = Field(default=None, description="EPO OPS consumer key.")
     epo_ops_secret: SecretStr | None = Field(default=None, description="EPO OPS consumer secret.")
     kipris_api_key: SecretStr | None = Field(default=None, description="KIPRIS Plus service key.")

@@ -46,13 +46,17 @@ app.command("match", help="Match records against the watchlist (files or the dat
 app.add_typer(alerts.app, name="alerts", help="List, show and triage alerts (confirm, dismiss, escalate).")
 app.add_typer(notify.app, name="notify", help="Deliver the outbox, and send test messages per channel.")
 app.add_typer(users.app, name="users", help="Manage subscribers: roles, enterprise links, channels.")
-app.add_typer(expo.app, name="expo", help="Expo tools for on-site enforcement: check names, list flagged booths.")
+app.add_typer(
+    expo.app, name="expo", help="Expo tools for on-site enforcement: check names, list flagged booths."
+)
 app.command("run", help="Run the always-on service: scheduled crawls, dispatcher and Telegram bot.")(run.run)
 app.command("status", help="Show sources, last crawl runs, alert and outbox counts.")(status.status)
-app.command("demo", help="Run the whole pipeline on bundled samples: SQLite, alerts printed and written to ./outbox.")(
-    demo.demo
+app.command(
+    "demo", help="Run the whole pipeline on bundled samples: SQLite, alerts printed and written to ./outbox."
+)(demo.demo)
+app.command("report", help="Write the periodic report (alerts by enterprise, source and status).")(
+    report.report
 )
-app.command("report", help="Write the periodic report (alerts by enterprise, source and status).")(report.report)
 
 
 def _version_callback(value: bool) -> None:

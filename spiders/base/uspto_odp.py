@@ -136,7 +136,9 @@ class OdpProductSpider(GazetteSpider):
                 if next_request is not None:
                     yield next_request
                 return
-            keep: dict[str, Any] = {k: response.meta[k] for k in ("file_name", "file_date", "remember") if k in response.meta}
+            keep: dict[str, Any] = {
+                k: response.meta[k] for k in ("file_name", "file_date", "remember") if k in response.meta
+            }
             yield scrapy.Request(
                 response.urljoin(location.decode("latin-1")),
                 callback=self.parse_download,
