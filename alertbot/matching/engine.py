@@ -191,11 +191,47 @@ class Matcher:
                     # strings, so a record's piece needs only 1 + len(piece) lookups.
                     for neighbour in {key, *nz.deletes(key)}:
                         self._latin_deletes[neighbour].append(mark)
-                    if len(key) >= 5 and len(nz.phonetic(text)) >= PHONETIC_MIN_LEN:
-                        self._phonetic[nz.phonetic(text)].append(mark)
+                    if len(key) >= 5:
+                        self._index_phonetic(mark)
                 if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
                     self._affix[key[:3]].append(mark)
             self.marks.append(mark)
+
+    def _index_phonetic(self, mark: _Mark) -> None:
+        # Each sound-alike key and every string one vowel deletion away from it, so a respelling that also
+        # changes one unstressed vowel (YADEA / YADIA) is one lookup away.
+        for phon in nz.phonetic_keys(mark.text):
+            if len(phon) < PHONETIC_MIN_LEN:
+                continue
+            for neighbour in (phon, *nz.vowel_deletes(phon)):
+                if len(neighbour) >= PHONETIC_MIN_LEN and mark not in self._phonetic[neighbour]:
+                    self._phonetic[neighbour].append(mark)
+
+    def _phonetic_evidence(self, text: str, key: str) -> list[_Evidence]:
+        """Marks that sound like the whole text: equal phonetic keys, or keys one vowel edit apart."""
+        keys = [phon for phon in nz.phonetic_keys(text) if len(phon) >= PHONETIC_MIN_LEN]
+        if not keys or (key.isalpha() and is_dictionary_word(key)):
+            return []
+        pool: dict[int, _Mark] = {}
+        for phon in keys:
+            for neighbour in (phon, *nz.vowel_deletes(phon)):
+                for mark in self._phonetic.get(neighbour, ()):
+                    pool.setdefault(id(mark), mark)
+        if not pool:
+            return []
+        words = nz.fold(text).split()
+        # A text made only of dictionary words ("SKY WORTH") is those words, unless it sounds exactly alike.
+        all_words = all(w.isalpha() and is_dictionary_word(w) for w in words)
+        found: list[_Evidence] = []
+        for mark in pool.values():
+            if mark.kind == "acronym":
+                continue
+            mark_keys = nz.phonetic_keys(mark.text)
+            same = any(phon in mark_keys for phon in keys)
+            if not same and (all_words or not any(nz.one_vowel_apart(p, m) for p in keys for m in mark_keys)):
+                continue
+            found.append(_Evidence(mark, "phonetic", fuzz.ratio(key, self._mark_latin_key(mark, key)), True))
+        return found
 
     # ------------------------------------------------------------------ evidence from a mark text
     def _text_evidence(self, text: str) -> tuple[_Evidence, ...]:
@@ -269,15 +305,7 @@ class Matcher:
         )
         for piece, whole in pieces:
             found.extend(self._typo_evidence(piece, whole, key))
-        phon = nz.phonetic(text)
-        sounds_like = self._phonetic.get(phon, ()) if len(phon) >= PHONETIC_MIN_LEN else ()
-        if sounds_like and key.isalpha() and is_dictionary_word(key):
-            sounds_like = ()
-        for mark in sounds_like:
-            if mark.kind != "acronym":
-                found.append(
-                    _Evidence(mark, "phonetic", fuzz.ratio(key, self._mark_latin_key(mark, key)), True)
-                )
+        found.extend(self._phonetic_evidence(text, key))
         # Glued affixes ("MYJINBEI", "ESIASUN"): a coined mark inside one word, the rest a common affix.
         for word in words:
             if len(word) <= AFFIX_MIN_LEN:

@@ -186,18 +186,88 @@ _PHONETIC_RULES: tuple[tuple[str, str], ...] = (
 )
 _SOFT_C_RE = re.compile(r"c(?=[eiy])")
 _DOUBLE_RE = re.compile(r"(.)\1+")
+# Pinyin-derived marks are respelt the way English speakers hear them: Wade-Giles "hs" and pinyin "x" before a
+# vowel sound like "sh" (XIAOMI → SHAOMI, HSING), "zh" like "j" (ZHONG → JONG); pinyin "q" is already keyed
+# with English "ch" (both become "k"), and "ui"/"way", "ao"/"ow" differ by one vowel (the
+# matcher allows one vowel edit between phonetic keys, see vowel_deletes).
+_PINYIN_START_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^hs(?=[aeiouy])"), "sh"),
+    (re.compile(r"zh"), "j"),
+)
+_PINYIN_X_RE = re.compile(r"x(?=[aeiou])")
+# A vowel followed by a silent "h" at a syllable end ("OH", "AH") sounds like the bare vowel.
+_SILENT_H_RE = re.compile(r"(?<=[aeiou])h(?![aeiou])")
+# Consonant + "y" at a syllable end sounds like "ai" (sky, my, by), not like "i" (city): both keys are kept.
+_SYLLABLE_END_Y_RE = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?![aeiouy])")
+# A "u" between a consonant and a vowel is the glide "w" (HUAWEI = HWAWEI, KUERY ≠ KERY), not a vowel sound.
+_GLIDE_U_RE = re.compile(r"(?<![aeiou])u(?=[aeiou])")
+PHONETIC_VOWELS = frozenset("aeiou")
 
 
-@lru_cache(maxsize=262144)
-def phonetic(text: str) -> str:
-    """A sound-alike key for Latin marks: common respellings folded (sch/sh, ks/x, ph/f, w/v, ay/ei, y/i, c/k…)
-    and doubled letters collapsed, so KINNGSEMI, NEWSOFT, JINBAY and ZONEKO meet their marks."""
-    key = skeleton_compact(text)
+def _phonetic_key(compact_skeleton: str) -> str:
+    key = compact_skeleton
+    for pattern, repl in _PINYIN_START_RULES:
+        key = pattern.sub(repl, key)
     key = _SOFT_C_RE.sub("s", key)
     for old, new in _PHONETIC_RULES:
         key = key.replace(old, new)
     key = key.replace("c", "k")
+    key = _PINYIN_X_RE.sub("sh", key)
+    key = _SILENT_H_RE.sub("", key)
+    key = _GLIDE_U_RE.sub("v", key)
     return _DOUBLE_RE.sub(r"\1", key)
+
+
+@lru_cache(maxsize=262144)
+def phonetic(text: str) -> str:
+    """A sound-alike key for Latin marks: common respellings folded (sch/sh, ks/x, ph/f, w/v, ay/ei, y/i, c/k,
+    pinyin x/sh, zh/j, a silent h after a vowel…) and doubled letters collapsed, so KINNGSEMI, NEWSOFT, JINBAY
+    and ZONEKO meet their marks."""
+    return _phonetic_key(skeleton_compact(text))
+
+
+@lru_cache(maxsize=262144)
+def phonetic_keys(text: str) -> tuple[str, ...]:
+    """:func:`phonetic`, plus the key that reads a consonant + "y" at a syllable end as "ai" (SKY = SKAI)."""
+    compact_skeleton = skeleton_compact(text)
+    keys = [_phonetic_key(compact_skeleton)]
+    if "y" in compact_skeleton:
+        alternative = _phonetic_key(_SYLLABLE_END_Y_RE.sub("ai", compact_skeleton))
+        if alternative != keys[0]:
+            keys.append(alternative)
+    return tuple(keys)
+
+
+def one_vowel_apart(a: str, b: str) -> bool:
+    """Whether phonetic keys ``a`` and ``b`` differ only by one vowel respelt inside a vowel group: a vowel
+    beside another vowel swapped, added or dropped (YADEA "iadi" / YADIA "iadia", SKY "ski" / SKAI "skei").
+    The first sound must agree; a vowel changed, added or dropped between consonants (KONKA / KONICA,
+    HUALU / HUALI) changes a syllable and does not count."""
+    if a == b:
+        return True
+    if not a or not b or a[0] != b[0]:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) != 1 or a[diffs[0]] not in PHONETIC_VOWELS or b[diffs[0]] not in PHONETIC_VOWELS:
+            return False
+        i = diffs[0]
+        return any(c in PHONETIC_VOWELS for c in a[i - 1 : i] + a[i + 1 : i + 2])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if len(longer) != len(shorter) + 1:
+        return False
+    for i, char in enumerate(longer):
+        if char in PHONETIC_VOWELS and longer[:i] + longer[i + 1 :] == shorter:
+            beside = longer[i - 1 : i] + longer[i + 1 : i + 2]
+            if any(c in PHONETIC_VOWELS for c in beside):
+                return True
+    return False
+
+
+def vowel_deletes(key: str) -> set[str]:
+    """All strings one vowel deletion away from ``key``: two keys that share one differ by at most one vowel
+    (inserted, dropped or swapped for another), the way unstressed vowels are respelt (YADEA / YADIA)."""
+    return {key[:i] + key[i + 1 :] for i in range(len(key)) if key[i] in PHONETIC_VOWELS}
 
 
 def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:

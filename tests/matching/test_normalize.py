@@ -100,6 +100,46 @@ def test_phonetic_key_meets_sound_alike_respellings(respelling: str, mark: str) 
     assert nz.phonetic(respelling) == nz.phonetic(mark)
 
 
+@pytest.mark.parametrize(
+    ("respelling", "mark"),
+    [
+        ("SHINGCHEE", "XINGQI"),  # pinyin x → sh, q → ch
+        ("HSINGQI", "XINGQI"),  # Wade-Giles hs
+        ("JONGWANG", "ZHONGWANG"),  # zh → j
+        ("HWAWEN", "HUAWEN"),  # u before a vowel is the glide w
+        ("LAOLONGKOH", "LAOLONGKO"),  # silent h after a vowel
+    ],
+)
+def test_phonetic_key_meets_pinyin_respellings(respelling: str, mark: str) -> None:
+    assert nz.phonetic(respelling) == nz.phonetic(mark)
+
+
+def test_consonant_y_at_a_syllable_end_is_also_read_ai() -> None:
+    assert nz.phonetic_keys("JINBY") == ("jinbi", "jinbei")
+    assert nz.phonetic("JINBEI") in nz.phonetic_keys("JINBY")
+    assert nz.phonetic_keys("MAYO") == (nz.phonetic("MAYO"),)  # y before a vowel is a consonant
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "apart"),
+    [
+        ("iadi", "iadia", True),  # a vowel added beside a vowel
+        ("ski", "skei", True),
+        ("heier", "heior", True),  # a vowel swapped inside a vowel group
+        ("konka", "konk", False),  # a final vowel after a consonant dropped
+        ("konka", "konika", False),  # a vowel added between consonants
+        ("hvalu", "hvali", False),  # a vowel swapped between consonants
+        ("epiao", "apiao", False),  # the first sound changed
+        ("epiao", "epiao", True),
+    ],
+)
+def test_one_vowel_apart_keeps_the_syllables(a: str, b: str, apart: bool) -> None:
+    assert nz.one_vowel_apart(a, b) is apart
+    assert nz.one_vowel_apart(b, a) is apart
+    if apart and a != b:
+        assert nz.vowel_deletes(a) & (nz.vowel_deletes(b) | {b}) or a in nz.vowel_deletes(b)
+
+
 def test_traditional_is_folded_to_simplified() -> None:
     assert nz.fold("華晨 金盃") == "华晨 金杯"
 
