@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from alertbot.matching import normalize as nz
-from alertbot.matching.lexicon import is_common_affix, is_dictionary_word
+from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, HAN_PLACES, is_common_affix, is_dictionary_word
 from alertbot.matching.model import VARIANTS, Candidate, Hit, Watch, risk_rank
 
 ACRONYM_MAX_LEN = 4
@@ -131,6 +131,12 @@ def _is_swap_or_double(a: str, b: str) -> bool:
     return False
 
 
+def _ends_a_word(rest: str) -> bool:
+    """Whether Chinese text ending right before ``rest`` ends a word: nothing follows, or an industry word or
+    a place does ("…电子", "…(深圳)")."""
+    return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES)
+
+
 def _written_as_acronym(name: str, key: str) -> bool:
     """Whether ``name`` writes ``key`` as a capitalised word among lowercase ones ("SAC Technology Co.")."""
     words = unicodedata.normalize("NFKC", name).replace(".", "").split()
@@ -210,26 +216,27 @@ class Matcher:
     def _phonetic_evidence(self, text: str, key: str) -> list[_Evidence]:
         """Marks that sound like the whole text: equal phonetic keys, or keys one vowel edit apart."""
         keys = [phon for phon in nz.phonetic_keys(text) if len(phon) >= PHONETIC_MIN_LEN]
-        if not keys or (key.isalpha() and is_dictionary_word(key)):
-            return []
         pool: dict[int, _Mark] = {}
         for phon in keys:
             for neighbour in (phon, *nz.vowel_deletes(phon)):
                 for mark in self._phonetic.get(neighbour, ()):
                     pool.setdefault(id(mark), mark)
-        if not pool:
+        if not pool or (key.isalpha() and is_dictionary_word(key)):
             return []
-        words = nz.fold(text).split()
-        # A text made only of dictionary words ("SKY WORTH") is those words, unless it sounds exactly alike.
-        all_words = all(w.isalpha() and is_dictionary_word(w) for w in words)
+        all_words: bool | None = None
         found: list[_Evidence] = []
         for mark in pool.values():
             if mark.kind == "acronym":
                 continue
             mark_keys = nz.phonetic_keys(mark.text)
-            same = any(phon in mark_keys for phon in keys)
-            if not same and (all_words or not any(nz.one_vowel_apart(p, m) for p in keys for m in mark_keys)):
-                continue
+            if not any(phon in mark_keys for phon in keys):
+                if not any(nz.one_vowel_apart(p, m) for p in keys for m in mark_keys):
+                    continue
+                if all_words is None:
+                    # Only dictionary words ("SKY WORTH") are those words, unless they sound exactly alike.
+                    all_words = all(w.isalpha() and is_dictionary_word(w) for w in nz.fold(text).split())
+                if all_words:
+                    continue
             found.append(_Evidence(mark, "phonetic", fuzz.ratio(key, self._mark_latin_key(mark, key)), True))
         return found
 
@@ -362,9 +369,13 @@ class Matcher:
         han = nz.han_only(nz.fold(text))
         if not han:
             return found
-        # In a company name, a homophone window must not start inside the leading place name: "上海新…"
-        # holds 海新 (hai xin) by accident, not as a squat of 海信.
-        homophones_from = 0 if whole_text else len(han) - len(nz.strip_han_place(han))
+        # A homophone must be a word of its own: it starts where the text starts or right after the leading
+        # place name ("上海新…" holds 海新 by accident, not as a squat of 海信), and it ends where the text ends
+        # or where an industry word or a place follows ("深圳比亚迪电子" holds 亚迪 inside the longer word 比亚迪,
+        # so it is not 雅迪). Chance homophones inside other words are common: about 400 toneless syllables
+        # cover all of Chinese.
+        place_end = len(han) - len(nz.strip_han_place(han))
+        homophone_starts = {0, place_end} if whole_text else {place_end}
         traditional = original != han
         for i in range(len(han) - 1):
             for mark in self._han_start.get(han[i : i + 2], ()):
@@ -381,10 +392,14 @@ class Matcher:
         for mark in self._han.get(han, ()) if len(han) == 1 else ():
             found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
         syllables = nz.han_syllables(han)
-        for i in range(homophones_from, len(syllables) - 1):
+        for i in sorted(homophone_starts):
+            if i >= len(syllables) - 1:
+                continue
             for mark, reading in self._syllable_start.get((syllables[i], syllables[i + 1]), ()):
                 end = i + len(reading)
                 if syllables[i:end] != reading or han[i:end] == mark.key:
+                    continue
+                if not _ends_a_word(han[end:]):
                     continue
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
                 # of Chinese); a squat keeps at least half of the characters.

@@ -318,6 +318,22 @@ HAN_PLACES: tuple[str, ...] = tuple(
 )
 HAN_PLACE_SUFFIXES: tuple[str, ...] = ("省", "市", "区", "县")
 
+# What a Chinese company name says after its distinctive word (行业用语): trade, product and activity
+# words. A homophone of a mark counts in a name only when followed by one of these (or by nothing, or a
+# place): then it is the name's own word, not a piece of a longer word (深圳比亚迪电子 holds 亚迪, not 雅迪).
+_HAN_INDUSTRY_TEXT = (
+    "科技 技术 工业 实业 企业 贸易 商贸 工贸 国际 进出口 电子 电器 电气 电机 "
+    "机电 机械 精密 精工 智能 装备 设备 新材料 材料 自动化 制造 制药 医药 "
+    "药业 生物 化工 化学 能源 新能源 汽车 汽配 车业 电动 动力 重工 光电 通信 "
+    "通讯 网络 信息 软件 数码 数字 食品 乳业 酒业 酿造 饮料 家电 家居 家具 "
+    "照明 工程 建设 建材 投资 发展 控股 五金 塑料 塑胶 纺织 服饰 服装 鞋业 "
+    "器材 仪器 仪表 医疗 农业 物流 环保 工具 零部件 配件 钢铁 轴承 模具 包装 "
+    "印刷 卫浴 陶瓷 玻璃 文化 传媒 健康 用品 日用 百货 电池 半导体 机器人 "
+    "船舶 航空 矿业 石油 水泥 纸业 橡胶 管业 阀门 泵业 线缆 电缆 光伏 "
+    "品牌 集团 公司 股份 有限 商行 工厂 厂 "
+)
+HAN_INDUSTRY_WORDS: tuple[str, ...] = tuple(sorted(_HAN_INDUSTRY_TEXT.split(), key=len, reverse=True))
+
 LATIN_PLACES: frozenset[str] = frozenset(
     {
         "china",
