@@ -20,11 +20,12 @@ from alertbot.models import AuditLog, Delivery, Role, Subscriber, utcnow
 from alertbot.notify.email import EmailChannel
 from alertbot.notify.ratelimit import TelegramRateLimiter
 from alertbot.notify.telegram import TelegramChannel
-from alertbot.outbox import Dispatcher, DispatchStats, RetryPolicy, dispatch_once
+from alertbot.outbox import Dispatcher, DispatchStats, RetryPolicy, dispatch_once, run_dispatcher
 from alertbot.settings import Settings
 from tests.notify.botapi_standin import BotApiStandIn
 from tests.support.seed import add_alerts, add_enterprise, add_subscriber, make_records
 from tests.support.smtp import SmtpRecorder
+from tests.support.waiting import wait_until
 
 FAST = RetryPolicy(base=0.01, factor=2.0, cap=0.05, jitter=0.5)
 
@@ -341,3 +342,31 @@ async def test_initial_report_and_notices_render_from_their_payload(
     plain = note.get_body(preferencelist=("plain",))
     assert plain is not None
     assert "uspto-tm: 0 records for 3 runs" in plain.get_content()
+
+
+async def test_public_api_uses_the_channel_registry_and_stops_on_request(
+    any_settings: Settings, factory: db.SessionFactory
+) -> None:
+    add_enterprise(factory)
+    add_subscriber(factory, name="staff", role=Role.STAFF.value, channels={"file": "staff@centre.example"})
+    add_subscriber(factory, name="nowhere", role=Role.STAFF.value, channels={"wecom": "unconfigured"})
+    ids = add_alerts(factory, make_records(2))
+    stats = await dispatch_once(any_settings, owner="test-owner")
+    # The file channel is always on; WeCom is not configured here, so its rows wait for a retry.
+    assert (stats.claimed, stats.sent, stats.retried) == (4, 2, 2)
+    written = any_settings.outbox_dir.glob("*.eml")
+    assert sorted(int(p.name.split("-")[1]) for p in written) == ids
+    waiting = deliveries(factory, Delivery.channel == "wecom")
+    assert {r.status for r in waiting} == {"pending"}
+    assert all("not configured" in (r.last_error or "") for r in waiting)
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_dispatcher(any_settings, stop=stop, interval=0.05))
+    await asyncio.sleep(0.2)  # idle: nothing due
+    [late] = add_alerts(factory, make_records(1, start=10))  # a new alert arrives while it runs
+    await wait_until(
+        lambda: any(f"-{late}-" in p.name for p in any_settings.outbox_dir.glob("*.eml")), 10, "the new alert"
+    )
+    stop.set()
+    totals = await asyncio.wait_for(running, 10)
+    assert totals.sent == 1
