@@ -86,13 +86,22 @@ def _reason_table() -> Mapping[str, tuple[str, str]]:
 
 
 def describe_reason(code: str, lang: str) -> str:
-    """The wording of a matching reason code from ``alertbot.matching.REASON_CODES``; unknown codes as-is."""
+    """The wording of a matching reason code from ``alertbot.matching.REASON_CODES``; unknown codes as-is.
+
+    Detail codes (``class-overlap:9,42``) are keyed by their prefix and keep the detail after the wording.
+    """
     check_language(lang)
-    known = _reason_table().get(code)
+    table = _reason_table()
+    known = table.get(code)
+    detail = ""
+    if known is None and ":" in code:
+        prefix, detail = code.rsplit(":", 1)
+        known = table.get(prefix)
     if known is None:
         return code
     zh_text, en_text = known
-    return zh_text if lang == "zh" else en_text
+    text = zh_text if lang == "zh" else en_text
+    return f"{text}（{detail}）" if detail and lang == "zh" else f"{text} ({detail})" if detail else text
 
 
 def _label(key: str, lang: str) -> str:

@@ -263,3 +263,12 @@ def test_any_text_renders_and_never_injects_markup(
     email_tags = {"html", "head", "meta", "title", "body", "h2", "h3", "p", "strong", "table", "tr", "th", "td", "a",
                   "ul", "li", "hr"}  # fmt: skip
     assert set(re.findall(r"</?([a-zA-Z][a-zA-Z0-9]*)", message.html)) <= email_tags
+
+
+def test_detail_reason_codes_are_worded_with_their_detail() -> None:
+    from alertbot.notify.render import describe_reason
+
+    assert describe_reason("class-overlap:9,42", "zh") == "与本企业类别重合（9,42）"
+    assert describe_reason("class-overlap:9,42", "en").endswith("(9,42)")
+    assert describe_reason("class-overlap:9,42", "en").startswith("Nice classes overlap")
+    assert describe_reason("no-such-code:1", "en") == "no-such-code:1"
