@@ -190,15 +190,25 @@ _DOUBLE_RE = re.compile(r"(.)\1+")
 # vowel sound like "sh" (XIAOMI → SHAOMI, HSING), "zh" like "j" (ZHONG → JONG); pinyin "q" is already keyed
 # with English "ch" (both become "k"), and "ui"/"way", "ao"/"ow" differ by one vowel (the
 # matcher allows one vowel edit between phonetic keys, see vowel_deletes).
-_PINYIN_START_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^hs(?=[aeiouy])"), "sh"),
-    (re.compile(r"zh"), "j"),
+# (needle, pattern, replacement): the pattern only runs when the needle is in the key (most keys lack it).
+_PINYIN_START_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("zh", re.compile(r"zh"), "j"),
+    # Pinyin c is "ts" (CAI = TSAI), written "ts" by Wade-Giles and by English speakers.
+    ("ts", re.compile(r"ts(?=[aeiouy])"), "c"),
+    ("dz", re.compile(r"dz(?=[aeiouy])"), "z"),
+    # A silent "h" after a vowel at a syllable end: OH sounds like pinyin "ou", AH/EH like the bare vowel.
+    ("oh", re.compile(r"(?<=o)h(?![aeiouy])"), "u"),
+    ("h", re.compile(r"(?<=[aeiu])h(?![aeiouy])"), ""),
 )
 _PINYIN_X_RE = re.compile(r"x(?=[aeiou])")
-# A vowel followed by a silent "h" at a syllable end ("OH", "AH") sounds like the bare vowel.
-_SILENT_H_RE = re.compile(r"(?<=[aeiou])h(?![aeiou])")
-# Consonant + "y" at a syllable end sounds like "ai" (sky, my, by), not like "i" (city): both keys are kept.
-_SYLLABLE_END_Y_RE = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?![aeiouy])")
+# Wade-Giles "hs" starts a syllable word (Ch'ing-hsia, HSING); read on the spaced skeleton, where words show.
+_WADE_GILES_HS_RE = re.compile(r"\bhs(?=[aeiouy])")
+# Two spellings read two ways, so both keys are kept: consonant + "y" at a syllable end sounds like "ai"
+# (sky, my, by) or like "i" (city); "ow" at a syllable end like pinyin "ao" (how, now) or like "ou" (low).
+_AMBIGUOUS_READINGS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("y", re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?![aeiouy])"), "ai"),
+    ("ow", re.compile(r"ow(?![aeiouy])"), "ao"),
+)
 # A "u" between a consonant and a vowel is the glide "w" (HUAWEI = HWAWEI, KUERY ≠ KERY), not a vowel sound.
 _GLIDE_U_RE = re.compile(r"(?<![aeiou])u(?=[aeiou])")
 PHONETIC_VOWELS = frozenset("aeiou")
@@ -206,36 +216,45 @@ PHONETIC_VOWELS = frozenset("aeiou")
 
 def _phonetic_key(compact_skeleton: str) -> str:
     key = compact_skeleton
-    for pattern, repl in _PINYIN_START_RULES:
-        key = pattern.sub(repl, key)
-    key = _SOFT_C_RE.sub("s", key)
+    for needle, pattern, repl in _PINYIN_START_RULES:
+        if needle in key:
+            key = pattern.sub(repl, key)
+    if "c" in key:
+        key = _SOFT_C_RE.sub("s", key)
     for old, new in _PHONETIC_RULES:
-        key = key.replace(old, new)
+        if old in key:
+            key = key.replace(old, new)
     key = key.replace("c", "k")
-    key = _PINYIN_X_RE.sub("sh", key)
-    key = _SILENT_H_RE.sub("", key)
-    key = _GLIDE_U_RE.sub("v", key)
-    return _DOUBLE_RE.sub(r"\1", key)
+    if "x" in key:
+        key = _PINYIN_X_RE.sub("sh", key)
+    if "u" in key:
+        key = _GLIDE_U_RE.sub("v", key)
+    # Searching first is cheaper than a template substitution on the many keys without doubled letters.
+    return _DOUBLE_RE.sub(r"\1", key) if _DOUBLE_RE.search(key) else key
 
 
 @lru_cache(maxsize=262144)
 def phonetic(text: str) -> str:
     """A sound-alike key for Latin marks: common respellings folded (sch/sh, ks/x, ph/f, w/v, ay/ei, y/i, c/k,
-    pinyin x/sh, zh/j, a silent h after a vowel…) and doubled letters collapsed, so KINNGSEMI, NEWSOFT, JINBAY
+    pinyin x/sh, zh/j, ts/c, a silent h after a vowel…) and doubled letters collapsed, so KINNGSEMI, NEWSOFT, JINBAY
     and ZONEKO meet their marks."""
-    return _phonetic_key(skeleton_compact(text))
+    return phonetic_keys(text)[0]
 
 
 @lru_cache(maxsize=262144)
 def phonetic_keys(text: str) -> tuple[str, ...]:
-    """:func:`phonetic`, plus the key that reads a consonant + "y" at a syllable end as "ai" (SKY = SKAI)."""
-    compact_skeleton = skeleton_compact(text)
-    keys = [_phonetic_key(compact_skeleton)]
-    if "y" in compact_skeleton:
-        alternative = _phonetic_key(_SYLLABLE_END_Y_RE.sub("ai", compact_skeleton))
-        if alternative != keys[0]:
-            keys.append(alternative)
-    return tuple(keys)
+    """:func:`phonetic`, plus the keys of the other reading of ambiguous spellings: a consonant + "y" at a
+    syllable end read as "ai" (SKY = SKAI), "ow" read as "ao" (SHOW = SHAO)."""
+    spelling = skeleton_compact(text)
+    if "hs" in spelling:
+        spelling = _WADE_GILES_HS_RE.sub("sh", skeleton(text)).replace(" ", "")
+    spellings = [spelling]
+    for needle, pattern, reading in _AMBIGUOUS_READINGS:
+        if needle in spelling and pattern.search(spelling):
+            spellings += [pattern.sub(reading, s) for s in spellings]
+    if len(spellings) == 1:
+        return (_phonetic_key(spelling),)
+    return tuple(dict.fromkeys(_phonetic_key(spelling) for spelling in spellings))
 
 
 def one_vowel_apart(a: str, b: str) -> bool:

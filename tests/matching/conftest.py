@@ -39,5 +39,5 @@ def dev_matcher() -> Matcher:
 
 @pytest.fixture(scope="session")
 def other_matcher() -> Matcher:
-    """The matcher compiled from fourteen other Liaoning enterprises (generalisation check)."""
+    """The matcher compiled from fourteen other Liaoning enterprises and one invented one (generalisation check)."""
     return Matcher(read_watches(FIXTURES / "watchlist_other.csv"))

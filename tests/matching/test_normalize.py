@@ -103,11 +103,13 @@ def test_phonetic_key_meets_sound_alike_respellings(respelling: str, mark: str) 
 @pytest.mark.parametrize(
     ("respelling", "mark"),
     [
-        ("SHINGCHEE", "XINGQI"),  # pinyin x → sh, q → ch
-        ("HSINGQI", "XINGQI"),  # Wade-Giles hs
+        ("SHIANGCHU", "XIANGQU"),  # pinyin x → sh, q → ch
+        ("HSIANGQU", "XIANGQU"),  # Wade-Giles hs
+        ("Ch'ing-hsia", "QINGXIA"),
         ("JONGWANG", "ZHONGWANG"),  # zh → j
         ("HWAWEN", "HUAWEN"),  # u before a vowel is the glide w
-        ("LAOLONGKOH", "LAOLONGKO"),  # silent h after a vowel
+        ("LAOLONGKOH", "LAOLONGKOU"),  # a silent h after o: "oh" sounds like pinyin "ou"
+        ("TSAIHONG", "CAIHONG"),  # pinyin c is "ts"
     ],
 )
 def test_phonetic_key_meets_pinyin_respellings(respelling: str, mark: str) -> None:
@@ -115,9 +117,14 @@ def test_phonetic_key_meets_pinyin_respellings(respelling: str, mark: str) -> No
 
 
 def test_consonant_y_at_a_syllable_end_is_also_read_ai() -> None:
-    assert nz.phonetic_keys("JINBY") == ("jinbi", "jinbei")
-    assert nz.phonetic("JINBEI") in nz.phonetic_keys("JINBY")
+    assert nz.phonetic_keys("HANBY") == ("hanbi", "hanbei")
+    assert nz.phonetic("HANBEI") in nz.phonetic_keys("HANBY")
     assert nz.phonetic_keys("MAYO") == (nz.phonetic("MAYO"),)  # y before a vowel is a consonant
+
+
+def test_ow_at_a_syllable_end_is_also_read_as_pinyin_ao() -> None:
+    assert nz.phonetic_keys("LOWSON") == ("luson", "laoson")
+    assert nz.phonetic("LAOSON") in nz.phonetic_keys("LOWSON")
 
 
 @pytest.mark.parametrize(
