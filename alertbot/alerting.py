@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +35,9 @@ from alertbot.models import (
     Subscriber,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from alertbot.matching import Hit
 
 FOLLOW_UP_EVENTS = frozenset({"published", "registered", "opposed"})
 SERIAL_FILER_REASON = "serial-filer"
@@ -65,19 +68,6 @@ def raise_risk(risk: str) -> str:
 def risk_at_least(risk: str, minimum: str) -> bool:
     """Whether ``risk`` is at or above ``minimum``."""
     return Risk(risk).rank >= Risk(minimum).rank
-
-
-@dataclass(frozen=True)
-class HitLike:
-    """The fields of an ``alertbot.matching.Hit`` this module uses (kept narrow on purpose)."""
-
-    watch_id: str
-    risk: str
-    score: float
-    mark: str
-    variant: str
-    reasons: tuple[str, ...]
-    class_overlap: tuple[int, ...] = ()
 
 
 def candidate_for(record: Record) -> Any:
@@ -232,7 +222,7 @@ def _serial_filer_watch_ids(session: Session, filer_key: str, batch_ids: Iterabl
 
 def apply_hits(
     session: Session,
-    pairs: Sequence[tuple[Record, Sequence[Any]]],
+    pairs: Sequence[tuple[Record, Sequence[Hit]]],
     *,
     origin: str = "instant",
     tz: str = "Asia/Shanghai",

@@ -84,3 +84,9 @@ def pg_settings(pg_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
     yield current
     db.dispose_engine(pg_url)
     get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """The same test on SQLite (embedded) and on PostgreSQL (multi-process deployments)."""
+    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from alertbot import db
@@ -31,12 +30,6 @@ from alertbot.settings import Settings
 from alertbot.watchlist import apply_watchlist, read_watchlist
 
 SAMPLE = Path(__file__).parents[1] / "watchlists" / "liaoning-export-enterprises.csv"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_settings(request: pytest.FixtureRequest) -> Settings:
-    name = "settings" if request.param == "sqlite" else "pg_settings"
-    return request.getfixturevalue(name)
 
 
 def _seed(settings: Settings, *, ids: set[str] | None = None) -> None:

@@ -29,11 +29,6 @@ from tests.support.seed import add_alerts, add_enterprise, add_subscriber, hit, 
 runner = CliRunner()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_settings(request: pytest.FixtureRequest) -> Settings:
-    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")
-
-
 @pytest.fixture
 def factory(any_settings: Settings) -> Iterator[db.SessionFactory]:
     url = any_settings.resolved_database_url()

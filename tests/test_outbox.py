@@ -30,11 +30,6 @@ from tests.support.waiting import wait_until
 FAST = RetryPolicy(base=0.01, factor=2.0, cap=0.05, jitter=0.5)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_settings(request: pytest.FixtureRequest) -> Settings:
-    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")
-
-
 @pytest.fixture
 def factory(any_settings: Settings) -> Iterator[db.SessionFactory]:
     url = any_settings.resolved_database_url()

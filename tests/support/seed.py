@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from alertbot.alerting import HitLike, apply_hits
+from alertbot.alerting import apply_hits
 from alertbot.db import SessionFactory, transaction
+from alertbot.matching import Hit
 from alertbot.models import Alert, Delivery, Enterprise, Record, Subscriber
 
 
@@ -71,9 +72,10 @@ def make_records(
     ]
 
 
-def hit(enterprise_id: str = "acme", mark: str = "ACME", risk: str = "high") -> HitLike:
+def hit(enterprise_id: str = "acme", mark: str = "ACME", risk: str = "high") -> Hit:
     """A matcher hit on ``enterprise_id``."""
-    return HitLike(
+    return Hit(
+        record_id="",
         watch_id=enterprise_id,
         risk=risk,
         score=0.97,
