@@ -5,10 +5,12 @@ when they are broken, so the figure that matters is throughput as a share of the
 429s. Two baselines come from the same run:
 
 * the ceiling, computed from the limits the stand-in enforces (min(overall, chats x per-chat));
-
-The stand-in runs in its own process (as Telegram would), so the dispatcher's threads cannot skew its clock.
 * the dispatcher's unthrottled capacity: the same dispatcher, channel and stand-in with the limits lifted,
   on a smaller sample, to show how far below its own capacity the rate limit holds it.
+
+The stand-in runs in its own process (as Telegram would), so the dispatcher's threads cannot skew its clock.
+The client's limiter holds each send's slot until its response arrives (TelegramRateLimiter.hold), so the
+figures include the in-flight time as well as the margin.
 
 Usage::
 
@@ -216,9 +218,9 @@ async def main() -> int:
     parser.add_argument(
         "--margin",
         type=float,
-        default=0.02,
-        help="seconds added to every rate-limit window by the client (TelegramRateLimiter margin); "
-        "it absorbs the delay between taking a slot and the request reaching the server",
+        default=0.01,
+        help="seconds added to every rate-limit window by the client (TelegramRateLimiter margin); sends are "
+        "counted at their response, so it only absorbs the server's own timing slack",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()

@@ -2,7 +2,8 @@
 
 Messages longer than Telegram's 4,096 characters are split on line boundaries without cutting an HTML tag
 or entity (open tags are closed at the end of a part and reopened at the start of the next); the buttons go
-on the last part. Every part counts against :class:`~alertbot.notify.ratelimit.TelegramRateLimiter`.
+on the last part. Every part counts against :class:`~alertbot.notify.ratelimit.TelegramRateLimiter`, holding
+its slot from departure until Telegram's response arrives.
 
 If a later part fails, the parts already sent are remembered in this process, so the dispatcher's retry
 sends only the rest instead of repeating the first parts.
@@ -39,7 +40,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from alertbot.notify.base import Channel, Message, PermanentDeliveryError, TransientDeliveryError
-from alertbot.notify.ratelimit import RateLimitWait, TelegramRateLimiter
+from alertbot.notify.ratelimit import RateLimitWait, SendSlot, TelegramRateLimiter
 from alertbot.notify.render import translate
 
 if TYPE_CHECKING:
@@ -266,20 +267,22 @@ class TelegramChannel(Channel):
         try:
             await self._ensure_initialized()
             for step in range(len(sent), steps):
-                await self._acquire(chat_id)
-                if step < len(parts):
-                    result = await self.bot.send_message(
-                        chat_id,
-                        parts[step],
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=keyboard if step == len(parts) - 1 else None,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    )
-                else:
-                    attachment = message.attachments[step - len(parts)]
-                    result = await self.bot.send_document(
-                        chat_id, document=attachment.content, filename=attachment.filename
-                    )
+                # The slot stays held until the response (or error) arrives, so the send is counted
+                # no earlier than Telegram received it, whatever the in-flight delay.
+                with await self._hold_slot(chat_id):
+                    if step < len(parts):
+                        result = await self.bot.send_message(
+                            chat_id,
+                            parts[step],
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=keyboard if step == len(parts) - 1 else None,
+                            link_preview_options=LinkPreviewOptions(is_disabled=True),
+                        )
+                    else:
+                        attachment = message.attachments[step - len(parts)]
+                        result = await self.bot.send_document(
+                            chat_id, document=attachment.content, filename=attachment.filename
+                        )
                 sent.append(str(result.message_id))
         except TelegramError as error:
             if sent:
@@ -291,9 +294,9 @@ class TelegramChannel(Channel):
             raise
         return ",".join(sent)
 
-    async def _acquire(self, chat_id: int | str) -> None:
+    async def _hold_slot(self, chat_id: int | str) -> SendSlot:
         try:
-            await self.limiter.acquire(chat_id, max_wait=self.max_limiter_wait)
+            return await self.limiter.hold(chat_id, max_wait=self.max_limiter_wait)
         except RateLimitWait as wait:
             raise TransientDeliveryError(str(wait), retry_after=wait.wait) from wait
 
