@@ -17,7 +17,13 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from alertbot.matching import normalize as nz
-from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, HAN_PLACES, is_common_affix, is_dictionary_word
+from alertbot.matching.lexicon import (
+    HAN_INDUSTRY_WORDS,
+    HAN_PLACES,
+    LATIN_PLACES,
+    is_common_affix,
+    is_dictionary_word,
+)
 from alertbot.matching.model import VARIANTS, Candidate, Hit, Watch, risk_rank
 
 ACRONYM_MAX_LEN = 4
@@ -135,6 +141,22 @@ def _ends_a_word(rest: str) -> bool:
     """Whether Chinese text ending right before ``rest`` ends a word: nothing follows, or an industry word or
     a place does ("…电子", "…(深圳)")."""
     return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES)
+
+
+def _inside_longer_pinyin(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether ``words[start:end]``, written syllable by syllable, continues a longer name written the same
+    way: "Bi Ya Di" holds "Ya Di" (雅迪) as the end of 比亚迪, "Jin Sen Yuan" holds SENYUAN. The pinyin
+    counterpart of a homophone inside a longer Chinese word. A place spelt out before it ("Da Lian Xin
+    Song") does not count, and a mark written as one word ("JIN SENYUAN") is a mark with an added word."""
+    syllables = nz.pinyin_syllables()
+    if end - start < 2 or not all(word in syllables for word in words[start:end]):
+        return False
+    first = start
+    while first > 0 and words[first - 1] in syllables:
+        first -= 1
+    if first == start:
+        return False
+    return not any("".join(words[i:start]) in LATIN_PLACES for i in range(first, start))
 
 
 def _written_as_acronym(name: str, key: str) -> bool:
@@ -296,12 +318,16 @@ class Matcher:
                     if end - start == len(words):
                         continue
                     joined = "".join(words[start:end])
+                    latin_marks = self._latin.get(joined, ())
+                    pinyin_marks = self._pinyin.get(joined, ())
+                    if (latin_marks or pinyin_marks) and _inside_longer_pinyin(words, start, end):
+                        continue
                     share = 100.0 * len(joined) / len(key)
-                    for mark in self._latin.get(joined, ()):
+                    for mark in latin_marks:
                         found.append(
                             _Evidence(mark, "containment", share, False, ("containment:added-word",))
                         )
-                    for mark, reading in self._pinyin.get(joined, ()):
+                    for mark, reading in pinyin_marks:
                         tags = ["containment:added-word", "variant:pinyin"]
                         if end - start > 1 and tuple(words[start:end]) == reading:
                             tags.append("pinyin:spaced")
@@ -427,7 +453,11 @@ class Matcher:
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
                 joined = "".join(words[start:end])
-                for mark in self._latin.get(joined, ()):
+                latin_marks = self._latin.get(joined, ())
+                pinyin_marks = self._pinyin.get(joined, ())
+                if (latin_marks or pinyin_marks) and _inside_longer_pinyin(words, start, end):
+                    continue
+                for mark in latin_marks:
                     tags: tuple[str, ...] = ()
                     if (
                         mark.kind == "dictionary"
@@ -436,7 +466,7 @@ class Matcher:
                     ):
                         tags = ("acronym-use",)
                     found.append(_Evidence(mark, "company-name", 90.0, False, tags))
-                for mark, _reading in self._pinyin.get(joined, ()):
+                for mark, _reading in pinyin_marks:
                     found.append(_Evidence(mark, "company-name", 85.0, False, ("variant:pinyin",)))
         for word in words:
             if len(word) >= TYPO_MIN_LEN:

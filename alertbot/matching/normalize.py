@@ -14,6 +14,8 @@ from functools import lru_cache
 import zhconv
 from confusable_homoglyphs import confusables
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.constants import PINYIN_DICT
+from pypinyin.contrib.tone_convert import to_normal
 
 from alertbot.matching.lexicon import (
     ALL_LATIN_LEGAL_FORMS,
@@ -287,6 +289,16 @@ def vowel_deletes(key: str) -> set[str]:
     """All strings one vowel deletion away from ``key``: two keys that share one differ by at most one vowel
     (inserted, dropped or swapped for another), the way unstressed vowels are respelt (YADEA / YADIA)."""
     return {key[:i] + key[i + 1 :] for i in range(len(key)) if key[i] in PHONETIC_VOWELS}
+
+
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (about 420: "a", "bi", "zhuang" …), ü written "u" and "v"."""
+    toned: set[str] = set()
+    for readings in PINYIN_DICT.values():
+        toned.update(readings.split(","))
+    bare = {str(to_normal(syllable)) for syllable in toned}
+    return frozenset(bare | {s.replace("ü", "u") for s in bare} | {s.replace("ü", "v") for s in bare})
 
 
 def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:
