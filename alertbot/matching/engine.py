@@ -187,6 +187,7 @@ class Matcher:
         self._party_cache: dict[str, PartyCheck] = {}
         for watch in watches:
             self._compile(watch)
+        nz.pinyin_syllables()  # built once here, so forked workers share it
 
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:
@@ -231,20 +232,24 @@ class Matcher:
         for phon in nz.phonetic_keys(mark.text):
             if len(phon) < PHONETIC_MIN_LEN:
                 continue
-            for neighbour in (phon, *nz.vowel_deletes(phon)):
+            for neighbour in (phon, *nz.vowel_group_deletes(phon)):
                 if len(neighbour) >= PHONETIC_MIN_LEN and mark not in self._phonetic[neighbour]:
                     self._phonetic[neighbour].append(mark)
 
     def _phonetic_evidence(self, text: str, key: str) -> list[_Evidence]:
         """Marks that sound like the whole text: equal phonetic keys, or keys one vowel edit apart."""
+        index = self._phonetic
         keys = [phon for phon in nz.phonetic_keys(text) if len(phon) >= PHONETIC_MIN_LEN]
-        pool: dict[int, _Mark] = {}
+        candidates: list[_Mark] = []
         for phon in keys:
-            for neighbour in (phon, *nz.vowel_deletes(phon)):
-                for mark in self._phonetic.get(neighbour, ()):
-                    pool.setdefault(id(mark), mark)
-        if not pool or (key.isalpha() and is_dictionary_word(key)):
+            if marks := index.get(phon):
+                candidates += marks
+            for neighbour in nz.vowel_group_deletes(phon):
+                if marks := index.get(neighbour):
+                    candidates += marks
+        if not candidates or (key.isalpha() and is_dictionary_word(key)):
             return []
+        pool = {id(mark): mark for mark in candidates}
         all_words: bool | None = None
         found: list[_Evidence] = []
         for mark in pool.values():

@@ -191,7 +191,7 @@ _DOUBLE_RE = re.compile(r"(.)\1+")
 # Pinyin-derived marks are respelt the way English speakers hear them: Wade-Giles "hs" and pinyin "x" before a
 # vowel sound like "sh" (XIAOMI → SHAOMI, HSING), "zh" like "j" (ZHONG → JONG); pinyin "q" is already keyed
 # with English "ch" (both become "k"), and "ui"/"way", "ao"/"ow" differ by one vowel (the
-# matcher allows one vowel edit between phonetic keys, see vowel_deletes).
+# matcher allows one vowel edit inside a vowel group, see one_vowel_apart).
 # (needle, pattern, replacement): the pattern only runs when the needle is in the key (most keys lack it).
 _PINYIN_START_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("zh", re.compile(r"zh"), "j"),
@@ -200,7 +200,10 @@ _PINYIN_START_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("dz", re.compile(r"dz(?=[aeiouy])"), "z"),
     # A silent "h" after a vowel at a syllable end: OH sounds like pinyin "ou", AH/EH like the bare vowel.
     ("oh", re.compile(r"(?<=o)h(?![aeiouy])"), "u"),
-    ("h", re.compile(r"(?<=[aeiu])h(?![aeiouy])"), ""),
+    ("ah", re.compile(r"(?<=a)h(?![aeiouy])"), ""),
+    ("eh", re.compile(r"(?<=e)h(?![aeiouy])"), ""),
+    ("ih", re.compile(r"(?<=i)h(?![aeiouy])"), ""),
+    ("uh", re.compile(r"(?<=u)h(?![aeiouy])"), ""),
 )
 _PINYIN_X_RE = re.compile(r"x(?=[aeiou])")
 # Wade-Giles "hs" starts a syllable word (Ch'ing-hsia, HSING); read on the spaced skeleton, where words show.
@@ -212,8 +215,9 @@ _AMBIGUOUS_READINGS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("ow", re.compile(r"ow(?![aeiouy])"), "ao"),
 )
 # A "u" between a consonant and a vowel is the glide "w" (HUAWEI = HWAWEI, KUERY ≠ KERY), not a vowel sound.
-_GLIDE_U_RE = re.compile(r"(?<![aeiou])u(?=[aeiou])")
+_GLIDE_U_RE = re.compile(r"(?<![aeiou])u(?=[aeio])")
 PHONETIC_VOWELS = frozenset("aeiou")
+_VOWEL_GROUP_RE = re.compile(r"[aeiou]{2,}")
 
 
 def _phonetic_key(compact_skeleton: str) -> str:
@@ -229,7 +233,7 @@ def _phonetic_key(compact_skeleton: str) -> str:
     key = key.replace("c", "k")
     if "x" in key:
         key = _PINYIN_X_RE.sub("sh", key)
-    if "u" in key:
+    if "u" in key and ("ua" in key or "ue" in key or "ui" in key or "uo" in key):
         key = _GLIDE_U_RE.sub("v", key)
     # Searching first is cheaper than a template substitution on the many keys without doubled letters.
     return _DOUBLE_RE.sub(r"\1", key) if _DOUBLE_RE.search(key) else key
@@ -285,10 +289,15 @@ def one_vowel_apart(a: str, b: str) -> bool:
     return False
 
 
-def vowel_deletes(key: str) -> set[str]:
-    """All strings one vowel deletion away from ``key``: two keys that share one differ by at most one vowel
-    (inserted, dropped or swapped for another), the way unstressed vowels are respelt (YADEA / YADIA)."""
-    return {key[:i] + key[i + 1 :] for i in range(len(key)) if key[i] in PHONETIC_VOWELS}
+def vowel_group_deletes(key: str) -> set[str]:
+    """The strings one deletion away from ``key`` where the deleted letter is a vowel beside another vowel
+    (not the first letter). Two keys :func:`one_vowel_apart` always share one of these, or one is the other's,
+    so a lookup needs only the few vowel groups of a key, not every vowel."""
+    return {
+        key[:i] + key[i + 1 :]
+        for group in _VOWEL_GROUP_RE.finditer(key)
+        for i in range(max(1, group.start()), group.end())
+    }
 
 
 @lru_cache(maxsize=1)
