@@ -41,7 +41,7 @@ from sqlmodel import Session, select  # noqa: E402
 
 from alertbot import db  # noqa: E402
 from alertbot.models import Alert, Delivery, Enterprise, Record, Role, Subscriber  # noqa: E402
-from alertbot.notify.ratelimit import TelegramRateLimiter  # noqa: E402
+from alertbot.notify.ratelimit import SendSlot, TelegramRateLimiter  # noqa: E402
 from alertbot.notify.telegram import TelegramChannel  # noqa: E402
 from alertbot.outbox import Dispatcher, DispatchStats  # noqa: E402
 from alertbot.settings import Settings  # noqa: E402
@@ -107,6 +107,34 @@ def _explain_rejections(api: BotApiStandIn) -> list[str]:
             f"chat {request.chat_id}: {len(window)} sends in the second before, {gap:.3f} s since this chat's last"
         )
     return notes
+
+
+class _TimedSlot:
+    """A held slot that notes how long its send was in flight (the time it kept its place in the windows)."""
+
+    def __init__(self, slot: SendSlot, durations: list[float]) -> None:
+        self._slot = slot
+        self._durations = durations
+        self._taken = time.monotonic()
+
+    def __enter__(self) -> _TimedSlot:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._slot.released:
+            self._durations.append(time.monotonic() - self._taken)
+        self._slot.release()
+
+
+class TimedLimiter(TelegramRateLimiter):
+    """The real limiter, also measuring each send's in-flight time: what holding slots costs in throughput."""
+
+    def __init__(self, **limits: Any) -> None:
+        super().__init__(**limits)
+        self.in_flight_seconds: list[float] = []
+
+    async def hold(self, chat_id: int | str, *, max_wait: float | None = None) -> Any:
+        return _TimedSlot(await super().hold(chat_id, max_wait=max_wait), self.in_flight_seconds)
 
 
 @dataclass
@@ -250,9 +278,8 @@ async def main() -> int:
         seed(url, args.alerts, args.chats)
         with RemoteStandIn(limits) as api:
             settings = Settings(database_url=url, telegram_token=SecretStr(api.token))
-            sent, seconds, stats = await drain(
-                "telegram limits", settings, api, TelegramRateLimiter(margin=args.margin), args.concurrency
-            )
+            timed = TimedLimiter(margin=args.margin)
+            sent, seconds, stats = await drain("telegram limits", settings, api, timed, args.concurrency)
         limited = Run(
             "telegram limits",
             sent,
@@ -282,6 +309,15 @@ async def main() -> int:
         f"throughput under the limits: {limited.rate:.2f} msg/s = {share:.1%} of the ceiling (target >= 90%)"
     )
     print(f"unthrottled capacity: {capacity.rate:.0f} msg/s = {capacity.rate / ceiling:.1f}x the ceiling")
+    in_flight = sorted(timed.in_flight_seconds) or [0.0]
+    mean_in_flight = sum(in_flight) / len(in_flight)
+    # Each send keeps its place for period + margin + its in-flight time, so this is the best the client could do.
+    held_ceiling = limits.overall_limit / (limits.overall_period + args.margin + mean_in_flight)
+    print(
+        f"in flight per send: mean {mean_in_flight * 1000:.1f} ms, median {in_flight[len(in_flight) // 2] * 1000:.1f}"
+        f" ms, p99 {in_flight[int(len(in_flight) * 0.99)] * 1000:.1f} ms; limiter's own ceiling with margin and "
+        f"in-flight hold: {held_ceiling:.2f} msg/s = {held_ceiling / ceiling:.1%} of the ceiling"
+    )
     complete = limited.messages == args.alerts and capacity.messages == args.capacity_alerts
     ok = complete and share >= 0.9 and limited.flood_rejections == 0 and limited.violations == 0
     print("result:", "PASS" if ok else "FAIL")
@@ -290,6 +326,8 @@ async def main() -> int:
             "limited": {"messages": limited.messages, "seconds": limited.seconds, "rate": limited.rate,
                         "share_of_ceiling": share, "flood_429s": limited.flood_rejections,
                         "limit_violations": limited.violations, "stats": limited.stats.as_dict()},
+            "in_flight_mean_s": mean_in_flight,
+            "limiter_ceiling_with_hold": held_ceiling,
             "unthrottled": {"messages": capacity.messages, "seconds": capacity.seconds, "rate": capacity.rate},
             "pass": ok,
         }
