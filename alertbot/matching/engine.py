@@ -174,7 +174,7 @@ class Matcher:
         self._latin: dict[str, list[_Mark]] = defaultdict(list)
         self._latin_deletes: dict[str, list[_Mark]] = defaultdict(list)
         self._pinyin: dict[str, list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
-        self._phonetic: dict[str, list[_Mark]] = defaultdict(list)
+        self._phonetic: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
         self._affix: dict[str, list[_Mark]] = defaultdict(list)
         self._han: dict[str, list[_Mark]] = defaultdict(list)
         self._han_start: dict[str, list[_Mark]] = defaultdict(list)
@@ -227,38 +227,32 @@ class Matcher:
             self.marks.append(mark)
 
     def _index_phonetic(self, mark: _Mark) -> None:
-        # Each sound-alike key and every string one vowel deletion away from it, so a respelling that also
-        # changes one unstressed vowel (YADEA / YADIA) is one lookup away.
+        # By consonant frame (the key without its vowels): keys that are equal or one vowel apart share it,
+        # so one lookup finds every candidate, and only those few are compared.
         for phon in nz.phonetic_keys(mark.text):
-            if len(phon) < PHONETIC_MIN_LEN:
-                continue
-            for neighbour in (phon, *nz.vowel_group_deletes(phon)):
-                if len(neighbour) >= PHONETIC_MIN_LEN and mark not in self._phonetic[neighbour]:
-                    self._phonetic[neighbour].append(mark)
+            if len(phon) >= PHONETIC_MIN_LEN:
+                self._phonetic[nz.consonant_frame(phon)].append((mark, phon))
 
     def _phonetic_evidence(self, text: str, key: str) -> list[_Evidence]:
         """Marks that sound like the whole text: equal phonetic keys, or keys one vowel edit apart."""
         index = self._phonetic
-        keys = [phon for phon in nz.phonetic_keys(text) if len(phon) >= PHONETIC_MIN_LEN]
-        candidates: list[_Mark] = []
-        for phon in keys:
-            if marks := index.get(phon):
-                candidates += marks
-            for neighbour in nz.vowel_group_deletes(phon):
-                if marks := index.get(neighbour):
-                    candidates += marks
-        if not candidates or (key.isalpha() and is_dictionary_word(key)):
+        pool: dict[int, tuple[_Mark, bool]] = {}  # mark → whether some keys are equal
+        for phon in nz.phonetic_keys(text):
+            if len(phon) < PHONETIC_MIN_LEN or not (entries := index.get(nz.consonant_frame(phon))):
+                continue
+            for mark, mark_phon in entries:
+                if phon == mark_phon:
+                    pool[id(mark)] = (mark, True)
+                elif id(mark) not in pool and nz.one_vowel_apart(phon, mark_phon):
+                    pool[id(mark)] = (mark, False)
+        if not pool or (key.isalpha() and is_dictionary_word(key)):
             return []
-        pool = {id(mark): mark for mark in candidates}
         all_words: bool | None = None
         found: list[_Evidence] = []
-        for mark in pool.values():
+        for mark, same in pool.values():
             if mark.kind == "acronym":
                 continue
-            mark_keys = nz.phonetic_keys(mark.text)
-            if not any(phon in mark_keys for phon in keys):
-                if not any(nz.one_vowel_apart(p, m) for p in keys for m in mark_keys):
-                    continue
+            if not same:
                 if all_words is None:
                     # Only dictionary words ("SKY WORTH") are those words, unless they sound exactly alike.
                     all_words = all(w.isalpha() and is_dictionary_word(w) for w in nz.fold(text).split())

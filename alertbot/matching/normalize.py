@@ -217,7 +217,7 @@ _AMBIGUOUS_READINGS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 # A "u" between a consonant and a vowel is the glide "w" (HUAWEI = HWAWEI, KUERY ≠ KERY), not a vowel sound.
 _GLIDE_U_RE = re.compile(r"(?<![aeiou])u(?=[aeio])")
 PHONETIC_VOWELS = frozenset("aeiou")
-_VOWEL_GROUP_RE = re.compile(r"[aeiou]{2,}")
+_DROP_VOWELS = str.maketrans("", "", "aeiou")
 
 
 def _phonetic_key(compact_skeleton: str) -> str:
@@ -289,15 +289,9 @@ def one_vowel_apart(a: str, b: str) -> bool:
     return False
 
 
-def vowel_group_deletes(key: str) -> set[str]:
-    """The strings one deletion away from ``key`` where the deleted letter is a vowel beside another vowel
-    (not the first letter). Two keys :func:`one_vowel_apart` always share one of these, or one is the other's,
-    so a lookup needs only the few vowel groups of a key, not every vowel."""
-    return {
-        key[:i] + key[i + 1 :]
-        for group in _VOWEL_GROUP_RE.finditer(key)
-        for i in range(max(1, group.start()), group.end())
-    }
+def consonant_frame(key: str) -> str:
+    """A phonetic key without its vowels: keys that are equal or :func:`one_vowel_apart` share it."""
+    return key.translate(_DROP_VOWELS)
 
 
 @lru_cache(maxsize=1)
