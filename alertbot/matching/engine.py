@@ -145,7 +145,7 @@ def _ends_a_word(rest: str) -> bool:
 
 def _inside_longer_pinyin(words: Sequence[str], start: int, end: int) -> bool:
     """Whether ``words[start:end]``, written syllable by syllable, continues a longer name written the same
-    way: "Bi Ya Di" holds "Ya Di" (雅迪) as the end of 比亚迪, "Jin Sen Yuan" holds SENYUAN. The pinyin
+    way: "Jin Sen Yuan" (金森远) holds "Sen Yuan" (森远) as the end of a longer name. The pinyin
     counterpart of a homophone inside a longer Chinese word. A place spelt out before it ("Da Lian Xin
     Song") does not count, and a mark written as one word ("JIN SENYUAN") is a mark with an added word."""
     syllables = nz.pinyin_syllables()
@@ -396,9 +396,9 @@ class Matcher:
             return found
         # A homophone must be a word of its own: it starts where the text starts or right after the leading
         # place name ("上海新…" holds 海新 by accident, not as a squat of 海信), and it ends where the text ends
-        # or where an industry word or a place follows ("深圳比亚迪电子" holds 亚迪 inside the longer word 比亚迪,
-        # so it is not 雅迪). Chance homophones inside other words are common: about 400 toneless syllables
-        # cover all of Chinese.
+        # or where an industry word or a place follows ("宁波大东阮工业" holds 东阮 inside the longer
+        # word 大东阮, so it is not 东软). Chance homophones inside other words are common: about 400
+        # toneless syllables cover all of Chinese.
         place_end = len(han) - len(nz.strip_han_place(han))
         homophone_starts = {0, place_end} if whole_text else {place_end}
         traditional = original != han

@@ -320,7 +320,7 @@ HAN_PLACE_SUFFIXES: tuple[str, ...] = ("省", "市", "区", "县")
 
 # What a Chinese company name says after its distinctive word (行业用语): trade, product and activity
 # words. A homophone of a mark counts in a name only when followed by one of these (or by nothing, or a
-# place): then it is the name's own word, not a piece of a longer word (深圳比亚迪电子 holds 亚迪, not 雅迪).
+# place): then it is the name's own word, not a piece of a longer word (大东阮工业 holds 东阮, not 东软).
 _HAN_INDUSTRY_TEXT = (
     "科技 技术 工业 实业 企业 贸易 商贸 工贸 国际 进出口 电子 电器 电气 电机 "
     "机电 机械 精密 精工 智能 装备 设备 新材料 材料 自动化 制造 制药 医药 "

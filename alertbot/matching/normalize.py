@@ -189,7 +189,7 @@ _PHONETIC_RULES: tuple[tuple[str, str], ...] = (
 _SOFT_C_RE = re.compile(r"c(?=[eiy])")
 _DOUBLE_RE = re.compile(r"(.)\1+")
 # Pinyin-derived marks are respelt the way English speakers hear them: Wade-Giles "hs" and pinyin "x" before a
-# vowel sound like "sh" (XIAOMI → SHAOMI, HSING), "zh" like "j" (ZHONG → JONG); pinyin "q" is already keyed
+# vowel sound like "sh" (XINGQI → SHINGCHI, HSING), "zh" like "j" (ZHONG → JONG); pinyin "q" is already keyed
 # with English "ch" (both become "k"), and "ui"/"way", "ao"/"ow" differ by one vowel (the
 # matcher allows one vowel edit inside a vowel group, see one_vowel_apart).
 # (needle, pattern, replacement): the pattern only runs when the needle is in the key (most keys lack it).
@@ -214,7 +214,7 @@ _AMBIGUOUS_READINGS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("y", re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?![aeiouy])"), "ai"),
     ("ow", re.compile(r"ow(?![aeiouy])"), "ao"),
 )
-# A "u" between a consonant and a vowel is the glide "w" (HUAWEI = HWAWEI, KUERY ≠ KERY), not a vowel sound.
+# A "u" between a consonant and a vowel is the glide "w" (HUANG = HWANG, KUERY ≠ KERY), not a vowel sound.
 _GLIDE_U_RE = re.compile(r"(?<![aeiou])u(?=[aeio])")
 PHONETIC_VOWELS = frozenset("aeiou")
 _DROP_VOWELS = str.maketrans("", "", "aeiou")
@@ -250,7 +250,7 @@ def phonetic(text: str) -> str:
 @lru_cache(maxsize=262144)
 def phonetic_keys(text: str) -> tuple[str, ...]:
     """:func:`phonetic`, plus the keys of the other reading of ambiguous spellings: a consonant + "y" at a
-    syllable end read as "ai" (SKY = SKAI), "ow" read as "ao" (SHOW = SHAO)."""
+    syllable end read as "ai" (SKY = SKAI), "ow" read as "ao" (LOW = LAO)."""
     spelling = skeleton_compact(text)
     if "hs" in spelling:
         spelling = _WADE_GILES_HS_RE.sub("sh", skeleton(text)).replace(" ", "")
@@ -265,9 +265,9 @@ def phonetic_keys(text: str) -> tuple[str, ...]:
 
 def one_vowel_apart(a: str, b: str) -> bool:
     """Whether phonetic keys ``a`` and ``b`` differ only by one vowel respelt inside a vowel group: a vowel
-    beside another vowel swapped, added or dropped (YADEA "iadi" / YADIA "iadia", SKY "ski" / SKAI "skei").
-    The first sound must agree; a vowel changed, added or dropped between consonants (KONKA / KONICA,
-    HUALU / HUALI) changes a syllable and does not count."""
+    beside another vowel swapped, added or dropped (EPIAO / EPEAO, SKY "ski" / SKAI "skei").
+    The first sound must agree; a vowel changed, added or dropped between consonants (HUALU / HUALI,
+    ZONECO / ZONECA) changes a syllable and does not count."""
     if a == b:
         return True
     if not a or not b or a[0] != b[0]:
