@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from alertbot.notify.base import Channel, Message, PermanentDeliveryError, TransientDeliveryError
-from alertbot.notify.ratelimit import RateLimiter, RateLimitWait, SlidingWindow
+from alertbot.notify.ratelimit import RateLimiter, RateLimitWait, SendSlot, SlidingWindow
 
 
 def split_by_bytes(text: str, max_bytes: int) -> list[str]:
@@ -133,8 +133,10 @@ class RobotChannel(Channel):
         done = self._partial.pop(progress_key, 0)
         for index in range(done, len(parts)):
             try:
-                await self._acquire(key)
-                await self._post(url, key, message, parts[index], deactivate=bool(target.strip()))
+                # The post holds its place in the window until the robot answers, so jitter in flight can
+                # never make two posts look closer together to the provider than the limit allows.
+                with await self._hold(key):
+                    await self._post(url, key, message, parts[index], deactivate=bool(target.strip()))
             except (TransientDeliveryError, PermanentDeliveryError):
                 if index:
                     self._partial[progress_key] = index
@@ -143,9 +145,9 @@ class RobotChannel(Channel):
                 raise
         return f"{self.name}:{fingerprint[:16]}"
 
-    async def _acquire(self, key: str) -> None:
+    async def _hold(self, key: str) -> SendSlot:
         try:
-            await self.limiter.acquire([(self.window, key)], max_wait=self.max_limiter_wait)
+            return await self.limiter.hold([(self.window, key)], max_wait=self.max_limiter_wait)
         except RateLimitWait as wait:
             raise TransientDeliveryError(f"{self.name}: {wait}", retry_after=wait.wait) from wait
 
