@@ -1,62 +1,65 @@
-"""The ``alertbot`` command line: one sub-command group per stage, composed here."""
+"""The ``alertbot`` command line: one sub-command group per stage, composed here.
+
+Each sub-command lives in its own module. ``main()`` imports only the module of the command being run (the
+stages pull in very different libraries: Scrapy, python-telegram-bot, rapidfuzz …), so ``alertbot match`` on
+a million records does not pay for the notifier stack at start-up. ``alertbot --help`` and ``app`` (used by
+tests and ``CliRunner``) load every command.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
 
 import typer
 
 from alertbot import __version__
-from alertbot.cli import (
-    alerts,
-    crawl,
-    db,
-    demo,
-    expo,
-    match,
-    notify,
-    records,
-    report,
-    run,
-    status,
-    users,
-    watchlist,
+
+HELP = (
+    "Watches expo exhibitor lists and overseas trademark/patent gazettes for squats on watched "
+    "enterprises, and sends risk alerts. 监测展会展商名录与海外商标/专利公报中的抢注与仿冒风险。"
 )
 
-app = typer.Typer(
-    name="alertbot",
-    help=(
-        "Watches expo exhibitor lists and overseas trademark/patent gazettes for squats on watched "
-        "enterprises, and sends risk alerts. 监测展会展商名录与海外商标/专利公报中的抢注与仿冒风险。"
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """Where a sub-command lives: ``alertbot.cli.<module>``, either a Typer group ``app`` or a function."""
+
+    module: str
+    help: str
+    function: str | None = None
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    "db": CommandSpec("db", "Create or upgrade the database schema (alembic migrations)."),
+    "watchlist": CommandSpec("watchlist", "Import, export and validate the enterprise watchlist."),
+    "records": CommandSpec("records", "Export stored gazette and exhibitor records."),
+    "crawl": CommandSpec(
+        "crawl", "Run one spider (gazette or expo source) and store and match what it finds.", "crawl"
     ),
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
-
-app.add_typer(db.app, name="db", help="Create or upgrade the database schema (alembic migrations).")
-app.add_typer(watchlist.app, name="watchlist", help="Import, export and validate the enterprise watchlist.")
-app.add_typer(records.app, name="records", help="Export stored gazette and exhibitor records.")
-app.command("crawl", help="Run one spider (gazette or expo source) and store and match what it finds.")(
-    crawl.crawl
-)
-app.command("match", help="Match records against the watchlist (files or the database); explain one match.")(
-    match.match
-)
-app.add_typer(alerts.app, name="alerts", help="List, show and triage alerts (confirm, dismiss, escalate).")
-app.add_typer(notify.app, name="notify", help="Deliver the outbox, and send test messages per channel.")
-app.add_typer(users.app, name="users", help="Manage subscribers: roles, enterprise links, channels.")
-app.add_typer(
-    expo.app, name="expo", help="Expo tools for on-site enforcement: check names, list flagged booths."
-)
-app.command("run", help="Run the always-on service: scheduled crawls, dispatcher and Telegram bot.")(run.run)
-app.command("status", help="Show sources, last crawl runs, alert and outbox counts.")(status.status)
-app.command(
-    "demo", help="Run the whole pipeline on bundled samples: SQLite, alerts printed and written to ./outbox."
-)(demo.demo)
-app.command("report", help="Write the periodic report (alerts by enterprise, source and status).")(
-    report.report
-)
+    "match": CommandSpec(
+        "match", "Match records against the watchlist (files or the database); explain one match.", "match"
+    ),
+    "alerts": CommandSpec("alerts", "List, show and triage alerts (confirm, dismiss, escalate)."),
+    "notify": CommandSpec("notify", "Deliver the outbox, and send test messages per channel."),
+    "users": CommandSpec("users", "Manage subscribers: roles, enterprise links, channels."),
+    "expo": CommandSpec("expo", "Expo tools for on-site enforcement: check names, list flagged booths."),
+    "run": CommandSpec(
+        "run", "Run the always-on service: scheduled crawls, dispatcher and Telegram bot.", "run"
+    ),
+    "status": CommandSpec("status", "Show sources, last crawl runs, alert and outbox counts.", "status"),
+    "demo": CommandSpec(
+        "demo",
+        "Run the whole pipeline on bundled samples: SQLite, alerts printed and written to ./outbox.",
+        "demo",
+    ),
+    "report": CommandSpec(
+        "report", "Write the periodic report (alerts by enterprise, source and status).", "report"
+    ),
+}
 
 
 def _version_callback(value: bool) -> None:
@@ -65,7 +68,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details to stderr."),
     version: bool = typer.Option(
@@ -81,6 +83,33 @@ def _root(
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI with every command, or with only ``only`` (the others' modules are not imported)."""
+    cli = typer.Typer(
+        name="alertbot", help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode="rich"
+    )
+    cli.callback()(_root)
+    for name, spec in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(f"alertbot.cli.{spec.module}")
+        if spec.function is None:
+            cli.add_typer(module.app, name=name, help=spec.help)
+        else:
+            cli.command(name, help=spec.help)(getattr(module, spec.function))
+    return cli
+
+
+def __getattr__(name: str) -> Any:
+    # ``from alertbot.cli import app`` builds the full CLI on first use (PEP 562), keeping imports lazy.
+    if name == "app":
+        full = build_app()
+        globals()["app"] = full
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    invoked = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    build_app(invoked if invoked in COMMANDS else None)()
