@@ -1,7 +1,7 @@
 """Generalisation check: the real `alertbot match` CLI on our held-out sets, twenty other enterprises each.
 
-The sets (tests/fixtures/matching-heldout and its b/, see the README) are built like the shared dev set but on
-other enterprises, so a matcher tuned to the dev set's marks shows here. It is scored with the shared
+The sets (tests/fixtures/matching-heldout and its b/ and c/, see the README) are built like the shared dev set
+but on other enterprises, so a matcher tuned to the dev set's marks shows here. It is scored with the shared
 benchmark's own scorer, imported by path, so the figures are the ones `eval_matching.py` prints.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import itertools
 import json
 from pathlib import Path
 from types import ModuleType
@@ -22,12 +23,16 @@ from alertbot.cli import app
 from tests.matching.conftest import SHARED_BENCH
 
 HELDOUT = Path(__file__).resolve().parents[1] / "fixtures" / "matching-heldout"
-SETS = {"a": HELDOUT, "b": HELDOUT / "b"}
+SETS = {"a": HELDOUT, "b": HELDOUT / "b", "c": HELDOUT / "c"}
 SCORER = SHARED_BENCH / "eval_matching.py"
 
 MIN_F1 = 0.98
 MIN_PRECISION = 0.98
 MIN_HIGH_RECALL = 0.95
+
+# Figures a set is known to miss, by metric, with the measurement behind each: these tests are expected to
+# fail (xfail, not strict) until the matcher improves. Set C was scored once, blind, by its builder.
+KNOWN_SHORTFALLS: dict[tuple[str, str], str] = {}
 
 
 def load_scorer() -> ModuleType:
@@ -74,7 +79,14 @@ def heldout_result(
     )
     assert result.exit_code == 0, result.output
     assert "0 bad line(s)" in result.output
-    return score(folder / "labels.jsonl", predictions)
+    return {"set": request.param, **score(folder / "labels.jsonl", predictions)}
+
+
+def expect_shortfall(request: pytest.FixtureRequest, result: dict[str, Any], metric: str) -> None:
+    """Marks this test xfail when the set is known to fall short on the metric (see KNOWN_SHORTFALLS)."""
+    reason = KNOWN_SHORTFALLS.get((result["set"], metric))
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -100,15 +112,16 @@ def test_heldout_set_is_complete_and_consistent(name: str) -> None:
 
 
 def test_heldout_enterprises_are_new() -> None:
-    """Held out means held out: no enterprise is in the dev watchlist or in both sets."""
-    a, b = (watch_ids(folder / "watchlist.csv") for folder in (SETS["a"], SETS["b"]))
-    assert not a & b
+    """Held out means held out: no enterprise is in the dev watchlist or in two of the sets."""
+    ids = {name: watch_ids(folder / "watchlist.csv") for name, folder in SETS.items()}
+    for first, second in itertools.combinations(sorted(ids), 2):
+        assert not ids[first] & ids[second], (first, second)
     dev = SHARED_BENCH / "matching-dev" / "watchlist.csv"
     if dev.is_file():
-        assert not (a | b) & watch_ids(dev)
+        assert not set().union(*ids.values()) & watch_ids(dev)
 
 
-@pytest.mark.parametrize(("name", "script"), [("a", "build.py"), ("b", "build_b.py")])
+@pytest.mark.parametrize(("name", "script"), [("a", "build.py"), ("b", "build_b.py"), ("c", "c/build_c.py")])
 def test_heldout_set_is_what_its_generator_writes(
     name: str, script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -153,13 +166,16 @@ def test_scorer_counts_a_perfect_prediction_as_perfect(tmp_path: Path) -> None:
     assert (result["f1"], result["precision"], result["high_recall"], result["fp"]) == (1.0, 1.0, 1.0, 0)
 
 
-def test_heldout_f1(heldout_result: dict[str, Any]) -> None:
+def test_heldout_f1(heldout_result: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    expect_shortfall(request, heldout_result, "f1")
     assert heldout_result["f1"] >= MIN_F1, heldout_result
 
 
-def test_heldout_precision(heldout_result: dict[str, Any]) -> None:
+def test_heldout_precision(heldout_result: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    expect_shortfall(request, heldout_result, "precision")
     assert heldout_result["precision"] >= MIN_PRECISION, heldout_result
 
 
-def test_heldout_high_risk_recall(heldout_result: dict[str, Any]) -> None:
+def test_heldout_high_risk_recall(heldout_result: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    expect_shortfall(request, heldout_result, "high_recall")
     assert heldout_result["high_recall"] >= MIN_HIGH_RECALL, heldout_result
