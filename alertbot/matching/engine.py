@@ -401,6 +401,10 @@ class Matcher:
         # toneless syllables cover all of Chinese.
         place_end = len(han) - len(nz.strip_han_place(han))
         homophone_starts = {0, place_end} if whole_text else {place_end}
+        if not whole_text and place_end == 0 and len(han) > 2:
+            # Company names read [place][brand][industry]; a place missing from our list (a county-level
+            # city such as 太仓) still takes the first two characters, the usual length of a place name.
+            homophone_starts.add(2)
         traditional = original != han
         for i in range(len(han) - 1):
             for mark in self._han_start.get(han[i : i + 2], ()):
