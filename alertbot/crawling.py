@@ -136,36 +136,16 @@ def run_crawl(
     env: Mapping[str, str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CrawlResult:
-    """Run one spider to completion (blocking); after ``timeout_s`` terminate it, then kill it."""
-    with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
-        summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
-        command = crawl_command(
-            name, since=since, file=file, args=args, settings=settings, summary_path=summary_path
+    """Run one spider to completion (blocking); after ``timeout_s`` terminate it, then kill it.
+
+    For callers without an event loop (the CLI, the demo); the scheduler and the bot await
+    :func:`run_crawl_async` instead.
+    """
+    return asyncio.run(
+        run_crawl_async(
+            name, since=since, file=file, args=args, settings=settings, env=env, timeout_s=timeout_s
         )
-        started = time.monotonic()
-        timed_out = False
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=crawl_env(env), start_new_session=True
-            )
-            try:
-                exit_code: int | None = process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                exit_code = _stop(process)
-        return _result(name, exit_code, timed_out, summary_path, log_path, started)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> int | None:
-    """SIGTERM the crawl's process group (Scrapy then closes the run cleanly), SIGKILL if it lingers."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        return process.wait(timeout=TERMINATE_GRACE_S)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        return process.wait()
+    )
 
 
 async def run_crawl_async(
@@ -178,7 +158,8 @@ async def run_crawl_async(
     env: Mapping[str, str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CrawlResult:
-    """Like :func:`run_crawl`, without blocking the event loop (for the scheduler and the bot)."""
+    """Run one spider as a subprocess without blocking the event loop; after ``timeout_s`` SIGTERM its process
+    group (Scrapy then closes the run cleanly), and SIGKILL it if it lingers."""
     with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
         summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
         command = crawl_command(
