@@ -1,0 +1,1 @@
+"""The always-on service (``alertbot run``): scheduler, bot, dispatcher, source health, leader election."""
