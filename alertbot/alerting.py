@@ -101,7 +101,7 @@ def recipients_for(session: Session, alert: Alert, record: Record) -> list[Subsc
     subscribers = session.exec(select(Subscriber).where(Subscriber.active == True)).all()  # noqa: E712
     chosen: list[Subscriber] = []
     for sub in subscribers:
-        if sub.role == Role.ENTERPRISE and sub.enterprise_id != alert.enterprise_id:
+        if sub.role == Role.ENTERPRISE and alert.enterprise_id not in sub.linked_enterprises():
             continue
         if sub.role == Role.ENFORCEMENT and record.kind != "exhibitor":
             continue

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -250,9 +250,19 @@ class Subscriber(SQLModel, table=True):
     digest: str = Field(default="instant", description="instant | daily")
     digest_time: str = Field(default="08:30", description="HH:MM local time for the daily digest.")
     channels: dict[str, str] = _json(dict)
-    telegram_user_id: int | None = Field(default=None, index=True)
+    # Telegram user ids exceed 32 bits.
+    telegram_user_id: int | None = Field(default=None, sa_column=Column(BigInteger(), index=True))
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    enterprise_ids: list[str] = _json()
+    """Every enterprise an enterprise user acts for; ``enterprise_id`` is the first of them (kept for the FK)."""
+
+    def linked_enterprises(self) -> frozenset[str]:
+        """The enterprises this subscriber belongs to (empty for staff and enforcement)."""
+        linked = set(self.enterprise_ids or ())
+        if self.enterprise_id:
+            linked.add(self.enterprise_id)
+        return frozenset(linked)
 
 
 class Delivery(SQLModel, table=True):
@@ -284,6 +294,9 @@ class Delivery(SQLModel, table=True):
     provider_id: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     sent_at: dt.datetime | None = _ts()
+    # Set while the row waits for a configuration fix: the fingerprint of the channel configuration that
+    # failed (a hash, never the secret). A dispatcher with another configuration releases the row at once.
+    config_hold: str | None = Field(default=None, max_length=64)
 
 
 class AuditLog(SQLModel, table=True):
@@ -298,3 +311,53 @@ class AuditLog(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     note: str | None = None
+
+
+class Invite(SQLModel, table=True):
+    """A one-time, expiring code that lets a Telegram user join with a role (``/start CODE``).
+
+    Only the code's SHA-256 is stored, so a database dump does not hand out working invites.
+    """
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16)
+    enterprise_ids: list[str] = _json()
+    created_by: str
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: dt.datetime | None = _ts()
+    used_by: int | None = Field(default=None, sa_column=Column(BigInteger()))
+
+
+class TargetBounce(SQLModel, table=True):
+    """Evidence that an address is dead (an SMTP "no such user"), one strike per dispatcher pass.
+
+    A single refusal is not trusted (a mail server can misreport during an outage); the address is switched
+    off only after ``alertbot.outbox.DEAD_TARGET_STRIKES`` separate passes got the same answer. A successful
+    send to the address removes its row.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "target", name="uq_targetbounce_channel_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    target: str = Field(max_length=320)
+    strikes: int = 0
+    last_pass: str | None = Field(default=None, max_length=64)
+    last_error: str | None = None
+    first_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    last_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+# Stored errors pass through the one redaction layer (issue 8): no secret lands in these columns.
+from alertbot.redact import redact_columns  # noqa: E402
+
+redact_columns(
+    Delivery.last_error,
+    CrawlRun.error_detail,
+    Source.last_error,
+    Quarantine.reason,
+    Quarantine.snippet,
+    AuditLog.note,
+    TargetBounce.last_error,
+)

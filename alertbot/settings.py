@@ -67,6 +67,7 @@ class Settings(BaseSettings):
 
     retro_match_days: int = Field(default=90, description="How far back a new watch entry is matched.")
     delivery_max_attempts: int = Field(default=8, description="Attempts before a delivery is marked failed.")
+    invite_ttl_hours: float = Field(default=72, description="How long a bot invite code stays valid.")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``data_dir``."""
