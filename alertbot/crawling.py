@@ -20,10 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from alertbot.redact import redact
 
 SETTINGS_MODULE = "spiders.settings"
 DEFAULT_TIMEOUT_S = 3 * 3600.0
@@ -106,7 +108,9 @@ def _result(
         status = str(summary.get("status", "error"))
         if exit_code not in (0, None) and status == "ok":
             status = "error"
-    errors = list(summary.get("errors", []))
+    # The run's errors and log come from another process: mask secrets (a KIPRIS ServiceKey in a URL).
+    log_tail = redact(log_tail)
+    errors = [redact(error) for error in summary.get("errors", [])]
     if timed_out:
         errors.append(f"{name}: killed after the timeout")
     elif not summary:
@@ -186,6 +190,85 @@ async def run_crawl_async(
         return _result(name, exit_code, timed_out, summary_path, log_path, started)
 
 
+class CrawlBatch:
+    """Several crawls in ONE Scrapy process (``scrapy crawlmany PLAN.json``, spiders/commands/crawlmany.py).
+
+    A small crawl spends most of its time starting Scrapy and loading the matcher; the demo's samples share
+    that cost this way. Each crawl still writes its own run summary, so each gets its own :class:`CrawlResult`.
+    """
+
+    def __init__(self, crawls: Sequence[tuple[str, Mapping[str, str]]]) -> None:
+        self.crawls = [(name, dict(args)) for name, args in crawls]
+
+    def run(
+        self, *, timeout_s: float = DEFAULT_TIMEOUT_S, env: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[tuple[str, dict[str, str]], CrawlResult]]:
+        """Start the process and yield each crawl's result as soon as its summary is written; crawls left
+        without a summary when the process ends (or is killed at ``timeout_s``) come last, as crashed or
+        timed out."""
+        with tempfile.TemporaryDirectory(prefix="alertbot-crawlmany-") as workdir:
+            folder = Path(workdir)
+            summaries = [folder / f"summary-{index}.json" for index in range(len(self.crawls))]
+            plan = [
+                {"spider": name, "args": args, "summary": str(summary)}
+                for (name, args), summary in zip(self.crawls, summaries, strict=True)
+            ]
+            plan_path, log_path = folder / "plan.json", folder / "crawl.log"
+            plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+            started = time.monotonic()
+            pending = set(range(len(self.crawls)))
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "scrapy", "crawlmany", str(plan_path)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=crawl_env(env),
+                    start_new_session=True,
+                )
+                timed_out = False
+                while pending:
+                    exit_code = process.poll()
+                    for index in sorted(pending):
+                        if summaries[index].exists() and _summary_complete(summaries[index]):
+                            pending.discard(index)
+                            name = self.crawls[index][0]
+                            yield self.crawls[index], _result(
+                                name, None, False, summaries[index], log_path, started
+                            )
+                    if exit_code is not None:
+                        break
+                    if time.monotonic() - started > timeout_s:
+                        timed_out = True
+                        _stop_process_group(process)
+                        break
+                    time.sleep(0.1)
+                exit_code = process.wait()
+            for index in sorted(pending):
+                name = self.crawls[index][0]
+                yield self.crawls[index], _result(
+                    name, exit_code, timed_out, summaries[index], log_path, started
+                )
+
+
+def _summary_complete(path: Path) -> bool:
+    # The summary is written in one call, but a reader may still catch it half-written.
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(TERMINATE_GRACE_S)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def list_spiders(timeout: float = 120.0) -> list[str]:
     """Names of the available spiders, from ``scrapy list`` (run as a subprocess)."""
     completed = subprocess.run(
@@ -224,6 +307,7 @@ def sample_sources() -> list[tuple[str, str]]:
 
 
 __all__: Sequence[str] = [
+    "CrawlBatch",
     "CrawlResult",
     "crawl_command",
     "list_spiders",

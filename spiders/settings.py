@@ -7,6 +7,8 @@ keys from ``ALERTBOT_*`` environment variables.
 BOT_NAME = "alertbot"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawlmany PLAN.json` (spiders/commands/crawlmany.py): the demo runs every sample in one process.
+COMMANDS_MODULE = "spiders.commands"
 
 # Identify ourselves to the offices' servers, with a contact point, instead of Scrapy's generic agent.
 USER_AGENT = (
