@@ -11,6 +11,10 @@ Transitions (every one audit-logged with the actor; a repeat of the current stat
 same mark raises no new alert for that enterprise. ``escalate`` queues a note to every staff subscriber;
 ``confirm`` from ``escalated`` hands an alert back from staff to the normal track (de-escalation).
 
+Transitions are conditional updates (``UPDATE … WHERE status = :expected``): of two people acting on the
+same alert at the same moment, one wins and the other gets a :class:`TransitionError` saying what the alert
+became, on SQLite and PostgreSQL alike.
+
 Both the bot buttons (:mod:`alertbot.bot.callbacks`) and the CLI (``alertbot alerts``) call
 :func:`transition`, inside the caller's transaction.
 """
@@ -22,8 +26,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
 
 from alertbot.alerting import applicant_key as alerting_applicant_key
 from alertbot.alerting import notify_staff, text_key
@@ -100,9 +106,7 @@ def transition(
     if target not in ALLOWED[before]:
         raise TransitionError(f"alert {alert_id} is {before.value}; it cannot be {target.value}")
 
-    alert.status = target.value
-    alert.updated_at = utcnow()
-    session.add(alert)
+    _claim(session, alert, before, target)
     dismissal_id = _remember_dismissal(session, alert, actor) if target == AlertStatus.DISMISSED else None
     notes = _escalation_note(session, alert, actor, note) if target == AlertStatus.ESCALATED else 0
     session.add(
@@ -118,6 +122,33 @@ def transition(
     )
     session.flush()
     return TransitionResult(alert_id, before.value, target.value, True, notes, dismissal_id)
+
+
+def _claim(session: Session, alert: Alert, before: AlertStatus, target: AlertStatus) -> None:
+    """Move the alert from ``before`` to ``target`` only if it is still ``before`` in the database.
+
+    A conditional ``UPDATE … WHERE status = :before`` (checked by its row count) instead of
+    read-modify-write: two people pressing dismiss and escalate at the same moment both read ``new``; the
+    second UPDATE waits for the first (row lock on PostgreSQL, the write lock on SQLite), then matches no
+    row, and its caller gets a :class:`TransitionError` naming the status the winner set.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(Alert)
+        .where(col(Alert.id) == alert.id, col(Alert.status) == before.value)
+        .values(status=target.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.expire(alert)
+        current = session.get(Alert, alert.id)
+        now_status = current.status if current is not None else "gone"
+        raise TransitionError(
+            f"alert {alert.id} was changed by someone else meanwhile: it was {before.value}, "
+            f"now {now_status}; it was not {target.value}"
+        )
+    set_committed_value(alert, "status", target.value)
+    set_committed_value(alert, "updated_at", now)
 
 
 def _remember_dismissal(session: Session, alert: Alert, actor: str) -> int | None:

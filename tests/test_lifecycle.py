@@ -220,3 +220,53 @@ def test_cli_lists_shows_and_triages_with_the_actor_in_the_audit_log(any_setting
     assert "cli:alice alert.confirm new→confirmed  note: real" in result.output
     assert "deliveries" in result.output
     assert "pending" in result.output
+
+
+def _race(factory: db.SessionFactory, alert_id: int, actions: list[str]) -> list[object]:
+    """Run ``actions`` on one alert in parallel threads, each having read the alert as ``new`` first.
+
+    Each thread loads the alert into its session (as a bot handler or a CLI call does), waits until every
+    thread has done so, then applies its action: the classic lost-update window.
+    """
+    import threading
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[object] = [None] * len(actions)
+
+    def worker(index: int, action: str) -> None:
+        try:
+            with db.transaction(factory) as session:
+                alert = session.get(Alert, alert_id)
+                assert alert is not None
+                assert alert.status == "new"
+                barrier.wait(timeout=30)
+                outcomes[index] = transition(session, alert_id, action, actor=f"cli:{action}er")
+        except Exception as error:  # the loser's error is the outcome under test
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_a_dismiss_and_an_escalate_at_the_same_moment_only_one_wins(factory: db.SessionFactory) -> None:
+    [alert_id] = add_alerts(factory, make_records(1))
+    outcomes = _race(factory, alert_id, ["dismiss", "escalate"])
+    winners = [o for o in outcomes if not isinstance(o, Exception)]
+    losers = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(winners) == 1, outcomes
+    [loser] = losers
+    assert isinstance(loser, TransitionError)
+    final = _rows(factory, Alert)[0].status
+    won = winners[0]
+    assert final == won.after  # type: ignore[attr-defined]
+    assert f"now {final}" in str(loser)
+    trail = _rows(factory, AuditLog, AuditLog.entity_type == "alert")
+    assert [(e.before, e.after) for e in trail] == [({"status": "new"}, {"status": final})]
+    dismissals = _rows(factory, Dismissal)
+    assert len(dismissals) == (1 if final == "dismissed" else 0)
+    notes = _rows(factory, Delivery, Delivery.kind == "notice")
+    assert (len(notes) > 0) == (final == "escalated")
