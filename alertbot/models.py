@@ -361,3 +361,29 @@ redact_columns(
     AuditLog.note,
     TargetBounce.last_error,
 )
+
+
+class SourceConfig(SQLModel, table=True):
+    """A crawlable source as staff steer it, named by its spider (``uspto_tm_daily``) or expo edition key:
+    the pinned URL, the cron schedule, pause, and the health the service keeps (issue 13).
+
+    Separate from :class:`Source`, which is keyed by the records' source key (``uspto-tm``) and holds the
+    spider's incremental memory; one spider can feed several source keys (ST.66 offices).
+    """
+
+    name: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(default="gazette", max_length=16, description="gazette | expo")
+    spider: str = Field(default="", max_length=64)
+    url: str | None = Field(default=None, description="Pinned file URL or listing/API base; None = default.")
+    cron: str | None = Field(default=None, max_length=64, description="None = the source's default cron.")
+    paused: bool = False
+    health: str = Field(default="ok", max_length=16, description="ok | failing | low | stale")
+    health_detail: str | None = None
+    health_since: dt.datetime | None = _ts()
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_by: str = ""
+
+
+# A health detail quotes crawl errors, which can echo a URL with a key in it.
+redact_columns(SourceConfig.health_detail, SourceConfig.url)
