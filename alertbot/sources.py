@@ -171,30 +171,37 @@ def cadence(config: SourceConfig) -> dt.timedelta:
 
 
 def ensure_sources(session: Session) -> list[SourceConfig]:
-    """Create the rows of catalogue sources that have none yet (in the caller's transaction); all rows."""
+    """Create the rows of catalogue sources and expo editions that have none yet (in the caller's
+    transaction); all rows."""
     rows = {row.name: row for row in session.exec(select(SourceConfig)).all()}
-    for name, default in CATALOGUE.items():
+    wanted = {name: ("gazette", default.spider) for name, default in CATALOGUE.items()}
+    wanted.update({name: ("expo", spider) for name, spider in expo_editions().items()})
+    for name, (kind, spider) in wanted.items():
         if name not in rows:
-            rows[name] = SourceConfig(name=name, kind="gazette", spider=default.spider)
+            rows[name] = SourceConfig(name=name, kind=kind, spider=spider)
             session.add(rows[name])
     session.flush()
     return sorted(rows.values(), key=lambda row: row.name)
 
 
-def ensure_expo_source(session: Session, name: str, spider: str) -> SourceConfig:
-    """The row of an expo edition's source, created when missing."""
-    row = session.get(SourceConfig, name)
-    if row is None:
-        row = SourceConfig(name=name, kind="expo", spider=spider)
-        session.add(row)
-        session.flush()
-    return row
+def expo_editions() -> dict[str, str]:
+    """{edition id: spider} of every loadable expo edition (bundled and ``<data dir>/expos``); empty when an
+    edition file is broken (``alertbot expo list`` names the file)."""
+    from alertbot.expo import SPIDER_NAME, EditionError, load_editions
+    from alertbot.settings import get_settings
+
+    try:
+        return {edition_id: SPIDER_NAME for edition_id in load_editions(get_settings())}
+    except EditionError:
+        return {}
 
 
 def _configs(session: Session) -> list[SourceConfig]:
     rows = {row.name: row for row in session.exec(select(SourceConfig)).all()}
     for name, default in CATALOGUE.items():
         rows.setdefault(name, SourceConfig(name=name, kind="gazette", spider=default.spider))
+    for name, spider in expo_editions().items():
+        rows.setdefault(name, SourceConfig(name=name, kind="expo", spider=spider))
     return sorted(rows.values(), key=lambda row: row.name)
 
 
@@ -203,6 +210,9 @@ def get_source(session: Session, name: str) -> SourceConfig:
     row = session.get(SourceConfig, name)
     if row is None and name in CATALOGUE:
         row = SourceConfig(name=name, kind="gazette", spider=CATALOGUE[name].spider)
+    elif row is None and name in (editions := expo_editions()):
+        row = SourceConfig(name=name, kind="expo", spider=editions[name])
+    if row is not None and row not in session:
         session.add(row)
         session.flush()
     if row is None:
@@ -277,20 +287,21 @@ def previous_cron_time(cron: str, before: dt.datetime, tz: str) -> dt.datetime |
     return None
 
 
+def _edition(name: str) -> Any:
+    from alertbot.expo import get_edition
+    from alertbot.settings import get_settings
+
+    return get_edition(get_settings(), name)
+
+
 def expo_next_run(config: SourceConfig, now: dt.datetime) -> dt.datetime | None:
-    """When an expo edition is crawled next, from the expo issue's schedule function (None until it lands)."""
+    """When an expo edition is crawled next: the expo issue's expo-mode function (hourly around the show,
+    daily otherwise); None when the edition file is gone or broken."""
+    from alertbot.expo import EditionError, next_crawl_at
+
     try:
-        from alertbot import expo
-    except ImportError:
-        return None
-    finder = getattr(expo, "find_edition", None) or getattr(expo, "get_edition", None)
-    next_crawl_at = getattr(expo, "next_crawl_at", None)
-    if finder is None or next_crawl_at is None:
-        return None
-    try:
-        edition = finder(config.name)
-        return next_crawl_at(edition, now) if edition is not None else None
-    except Exception:
+        return next_crawl_at(_edition(config.name), now)
+    except EditionError:
         return None
 
 
@@ -457,8 +468,22 @@ def validate_url(url: str) -> str:
 
 
 def set_url(session: Session, name: str, url: str | None, *, actor: str) -> SourceConfig:
-    """Pin ``name`` to ``url`` (None: back to the built-in address)."""
-    return _change(session, name, actor, "source.set_url", url=validate_url(url) if url else None)
+    """Pin ``name`` to ``url`` (None: back to the built-in address). An expo edition's URL is written into
+    its edition file (``<data dir>/expos/<id>.yaml``), where the expo spider reads it."""
+    config = get_source(session, name)
+    cleaned = validate_url(url) if url else None
+    if config.kind == "expo":
+        from alertbot.expo import EditionError
+        from alertbot.expo import set_url as expo_set_url
+        from alertbot.settings import get_settings
+
+        if cleaned is None:
+            raise SourceError(f"{name}: an expo edition needs a list URL; give one")
+        try:
+            expo_set_url(get_settings(), name, cleaned)
+        except EditionError as error:
+            raise SourceError(str(error)) from error
+    return _change(session, name, actor, "source.set_url", url=cleaned)
 
 
 def set_schedule(session: Session, name: str, cron: str | None, *, actor: str, tz: str) -> SourceConfig:
@@ -515,24 +540,17 @@ def crawl_spec(config: SourceConfig) -> CrawlSpec:
 
 
 def _expo_spec(config: SourceConfig) -> CrawlSpec:
-    try:
-        from alertbot import expo
+    # The edition file holds its list URL (``alertbot expo set-url`` / :func:`set_url` write it there); a
+    # pinned file URL is the ``file`` argument, like for gazettes.
+    from alertbot.expo import EditionError
+    from alertbot.expo import crawl_spec as expo_crawl_spec
+    from alertbot.settings import get_settings
 
-        spec_of = getattr(expo, "crawl_spec", None)
-        finder = getattr(expo, "find_edition", None) or getattr(expo, "get_edition", None)
-        if spec_of is not None and finder is not None:
-            spec = spec_of(finder(config.name))
-            spider = str(getattr(spec, "spider", config.spider))
-            args = {str(k): str(v) for k, v in dict(getattr(spec, "args", {}) or {}).items()}
-            if config.url:
-                args["url" if not is_file_url(config.url) else "file"] = config.url
-            return CrawlSpec(spider, args=args)
-    except ImportError:
-        pass
-    args = {"edition": config.name}
-    if config.url:
-        args["file" if is_file_url(config.url) else "url"] = config.url
-    return CrawlSpec(config.spider, args=args)
+    try:
+        spider, args = expo_crawl_spec(_edition(config.name), get_settings())
+    except EditionError as error:
+        raise SourceError(str(error)) from error
+    return CrawlSpec(spider, args=dict(args))
 
 
 def describe(views: Sequence[SourceView]) -> list[dict[str, Any]]:
