@@ -69,6 +69,31 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=8, description="Attempts before a delivery is marked failed.")
     invite_ttl_hours: float = Field(default=72, description="How long a bot invite code stays valid.")
 
+    # The always-on service (issue 13, docs/service.md).
+    crawl_timeout: float = Field(default=3 * 3600.0, description="Seconds before a crawl process is killed.")
+    crawl_concurrency: int = Field(default=2, description="Crawl processes (or Scrapyd jobs) at once.")
+    crawl_backend: Literal["subprocess", "scrapyd"] = Field(
+        default="subprocess", description="Where crawls run: local subprocesses or Scrapyd nodes."
+    )
+    scrapyd_urls: str = Field(default="", description="Comma-separated Scrapyd node URLs.")
+    scrapyd_project: str = Field(default="alertbot", description="The project name deployed on Scrapyd.")
+    misfire_grace_time: int = Field(
+        default=3600, description="Seconds a scheduled job may start late (APScheduler's default is 1)."
+    )
+    reconcile_interval: float = Field(
+        default=30.0, description="Seconds between re-reading source schedules changed by other processes."
+    )
+    leader_retry: float = Field(default=5.0, description="Seconds between a standby's leadership attempts.")
+    monthly_report_cron: str = Field(default="0 9 1 * *", description="When the monthly report is queued.")
+    log_format: Literal["text", "json"] = Field(default="text", description="Log lines as text or JSON.")
+    metrics_port: int | None = Field(default=None, description="Prometheus endpoint port; off when unset.")
+    metrics_host: str = Field(default="127.0.0.1", description="Address the Prometheus endpoint binds.")
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL for Telegram webhooks; polling when unset."
+    )
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``data_dir``."""
         if self.database_url:
