@@ -44,10 +44,8 @@ def test_help_lists_every_command_with_a_one_line_help() -> None:
 @pytest.mark.parametrize(
     ("args", "issue"),
     [
-        (["users"], "bot commands"),
         (["expo"], "expo spiders"),
         (["run"], "always-on"),
-        (["report"], "monthly reports"),
     ],
 )
 def test_planned_commands_say_so_and_do_nothing(args: list[str], issue: str) -> None:

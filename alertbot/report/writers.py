@@ -1,0 +1,210 @@
+"""Write the report's tables as XLSX, markdown and CSV. Crawled text stays inert in all three:
+
+* XLSX: every string is stored as a text cell, never a formula, even when it starts with ``=`` (a squatter
+  can file a mark called ``=HYPERLINK(...)``);
+* CSV: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (the usual
+  guard against spreadsheet formula injection);
+* markdown: HTML and markdown punctuation are escaped, ``:`` becomes ``&#58;`` so no URL turns into a link.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as XlsxCell
+from openpyxl.drawing.image import Image as XlsxImage
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from alertbot.report.charts import Chart
+from alertbot.report.data import ReportData
+from alertbot.report.labels import label
+from alertbot.report.tables import Cell, Table, report_title, summary_rows
+
+MAX_COLUMN_WIDTH = 60
+MIN_COLUMN_WIDTH = 8
+CHART_ROWS = 26  # rows an embedded chart takes on the charts sheet, at the default row height
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# -- XLSX -----------------------------------------------------------------------------------------------------
+def _put(sheet: Worksheet, row: int, column: int, value: Cell) -> XlsxCell:
+    """Write one cell; a string is always a text cell (data type ``s``), never a formula.
+
+    This is the single place the report writes values; it moves to ``alertbot.sheets`` (the project's safe
+    spreadsheet writer) when that lands.
+    """
+    cell = sheet.cell(row=row, column=column)
+    assert isinstance(cell, XlsxCell)  # the report merges no cells
+    if isinstance(value, str):
+        cell.value = _ILLEGAL_XLSX.sub("", value)
+        cell.data_type = "s"  # openpyxl made "=…" a formula ("f"); force it back to a string
+        if value[:1] in CSV_FORMULA_PREFIXES:
+            cell.quotePrefix = True  # Excel keeps it text when someone edits the cell
+    elif isinstance(value, dt.datetime):
+        cell.value = value.replace(tzinfo=None)  # XLSX has no zones; _local() already made it local
+    else:
+        cell.value = value
+    return cell
+
+
+def _width(value: Cell) -> int:
+    if value is None:
+        return 0
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    # East Asian wide characters take two columns.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit_columns(sheet: Worksheet, rows: Sequence[Sequence[Cell]]) -> None:
+    widths: dict[int, int] = {}
+    for row in rows:
+        for index, value in enumerate(row, start=1):
+            widths[index] = max(widths.get(index, 0), _width(value))
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            max(width + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH
+        )
+
+
+def _table_sheet(sheet: Worksheet, table: Table) -> None:
+    for column, header in enumerate(table.headers, start=1):
+        _put(sheet, 1, column, header).font = Font(bold=True)
+    for row_index, row in enumerate(table.rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = _put(sheet, row_index, column, value)
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(table.headers))
+    sheet.auto_filter.ref = f"A1:{last}{max(len(table.rows) + 1, 1)}"
+    _fit_columns(sheet, [table.headers, *table.rows])
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    # Sheet names: at most 31 characters, none of []:*?/\ ; unique.
+    clean = re.sub(r"[\[\]:*?/\\]", " ", title)[:31]
+    candidate, number = clean, 2
+    while candidate in used:
+        suffix = f" {number}"
+        candidate, number = clean[: 31 - len(suffix)] + suffix, number + 1
+    used.add(candidate)
+    return candidate
+
+
+def write_xlsx(
+    data: ReportData, tables: Sequence[Table], charts: Sequence[Chart], lang: str, path: Path
+) -> Path:
+    """The workbook: a summary sheet, one sheet per table (frozen header, filter, fitted widths), and a
+    charts sheet with the PNGs embedded."""
+    workbook = Workbook()
+    used: set[str] = set()
+    summary = workbook.active
+    assert summary is not None  # a fresh Workbook always has one sheet
+    summary.title = _sheet_title(label("table.summary", lang), used)
+    _put(summary, 1, 1, report_title(data, lang)).font = Font(bold=True, size=14)
+    _put(summary, 3, 1, label("sum.figure", lang)).font = Font(bold=True)
+    _put(summary, 3, 2, label("sum.value", lang)).font = Font(bold=True)
+    rows = summary_rows(data, lang)
+    for index, (name, value) in enumerate(rows, start=4):
+        _put(summary, index, 1, name)
+        cell = _put(summary, index, 2, value)
+        cell.alignment = Alignment(horizontal="right")
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            cell.number_format = "yyyy-mm-dd"
+    summary.freeze_panes = "A4"
+    _fit_columns(summary, [(label("sum.figure", lang), label("sum.value", lang)), *rows])
+
+    for table in tables:
+        _table_sheet(workbook.create_sheet(_sheet_title(table.title, used)), table)
+
+    if charts:
+        sheet = workbook.create_sheet(_sheet_title(label("table.charts", lang), used))
+        for index, chart in enumerate(charts):
+            image = XlsxImage(str(chart.path))
+            sheet.add_image(image, f"A{1 + index * CHART_ROWS}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+# -- markdown -------------------------------------------------------------------------------------------------
+def md_inert(value: Cell) -> str:
+    """A value as inert markdown table text: no HTML, no emphasis, no links, no table breaks."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    text = " ".join(value.split())  # newlines would end the table row
+    text = html.escape(text, quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace(":", "&#58;")
+
+
+def write_markdown(
+    data: ReportData, tables: Sequence[Table], charts: Sequence[Chart], lang: str, path: Path
+) -> Path:
+    """The report as one markdown document: summary list, one section per table, the charts as images."""
+    lines = [f"# {md_inert(report_title(data, lang))}", ""]
+    for name, value in summary_rows(data, lang):
+        lines.append(f"- {md_inert(name)}: **{md_inert(value)}**")
+    lines.append("")
+    for chart in charts:
+        lines.append(f"![{md_inert(chart.title)}]({chart.path.name})")
+    if charts:
+        lines.append("")
+    for table in tables:
+        lines += [f"## {md_inert(table.title)}", ""]
+        if not table.rows:
+            lines += [md_inert(label("md.none", lang)), ""]
+            continue
+        lines.append("| " + " | ".join(md_inert(header) for header in table.headers) + " |")
+        lines.append("|" + "---|" * len(table.headers))
+        for row in table.rows:
+            lines.append("| " + " | ".join(md_inert(value) for value in row) + " |")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# -- CSV ------------------------------------------------------------------------------------------------------
+def csv_inert(value: Cell) -> str:
+    """A value as a CSV field that no spreadsheet evaluates."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, str) and text.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def write_csv(data: ReportData, tables: Sequence[Table], lang: str, out_dir: Path, stem: str) -> list[Path]:
+    """One UTF-8 CSV (with BOM, so Excel reads the Chinese) per table: ``<stem>-<table>.csv``, the summary
+    first."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    summary = Table(
+        "summary",
+        label("table.summary", lang),
+        (label("sum.figure", lang), label("sum.value", lang)),
+        tuple(summary_rows(data, lang)),
+    )
+    for table in [summary, *tables]:
+        path = out_dir / f"{stem}-{table.key}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([csv_inert(header) for header in table.headers])
+            writer.writerows([csv_inert(value) for value in row] for row in table.rows)
+        written.append(path)
+    return written
