@@ -18,6 +18,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from alertbot.redact import install_log_redaction, redact
 from spiders.items import QuarantineItem, RecordIn
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class IngestPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
-        """Scrapy's constructor hook."""
+        """Scrapy's constructor hook; masks secrets in this process's logs (request URLs carry API keys)."""
+        install_log_redaction()
         return cls(crawler)
 
     def _ingestor(self, source_key: str, spider: Spider) -> Any:
@@ -148,7 +150,9 @@ class RunSummary:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
-        """Connect to ``spider_closed`` when a summary path is set."""
+        """Connect to ``spider_closed`` when a summary path is set; mask secrets in the crawl's logs."""
+        # Extensions are built before any request is made, so no logged URL escapes the redaction.
+        install_log_redaction()
         extension = cls(crawler, crawler.settings.get("ALERTBOT_RUN_SUMMARY"))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -161,7 +165,7 @@ class RunSummary:
             "spider": spider.name,
             "finish_reason": reason,
             "status": run_status(spider, self.crawler),
-            "errors": list(getattr(spider, "run_errors", [])),
+            "errors": [redact(error) for error in getattr(spider, "run_errors", [])],
             "stats": run_stats(spider, self.crawler),
             "crawl_run_ids": getattr(spider, "crawl_run_ids", []),
             "ingest": getattr(spider, "ingest_counts", {}),

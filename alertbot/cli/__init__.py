@@ -81,6 +81,10 @@ def _root(
     if not verbose:
         # Migration chatter ("Context impl SQLiteImpl") is noise for every command that ensures the schema.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # No secret in any log line (issue 8): every record is masked; httpx/httpcore URL chatter is lowered.
+    from alertbot.redact import install_log_redaction
+
+    install_log_redaction()
 
 
 def build_app(only: str | None = None) -> typer.Typer:

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from alertbot import db as database
 from alertbot.cli._common import console
 from alertbot.models import Alert, CrawlRun, Delivery, Enterprise, Quarantine, Record, Source, Subscriber
+from alertbot.redact import redact
 from alertbot.settings import get_settings
 
 
@@ -39,7 +40,7 @@ def status() -> None:
                 str(run.records_updated),
                 str(run.quarantined),
                 str(run.alerts_new),
-                (run.error_detail or "")[:60],
+                redact(run.error_detail or "")[:60],
             )
         console.print(sources)
 

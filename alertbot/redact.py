@@ -1,0 +1,227 @@
+"""The one redaction layer: no configured secret (and no token-shaped URL part) in a log, stored error or message.
+
+Everything that writes text somewhere others read goes through :func:`redact`:
+
+* **logs** — :func:`install_log_redaction` wraps the log-record factory, so every record of every logger
+  (ours, httpx, python-telegram-bot, Scrapy in the crawl subprocess) is masked when it is created, whatever
+  handler later writes it; tracebacks are formatted and masked at the same moment;
+* **stored errors** — :func:`redact_columns` makes the ORM mask values assigned to error columns
+  (``delivery.last_error``, ``crawlrun.error_detail``, ``source.last_error``, quarantine reasons, audit notes);
+* **CLI output and messages** — the callers pass printed errors and staff notices through :func:`redact`.
+
+What is masked:
+
+* the value of every ``SecretStr`` setting (Telegram token, SMTP password, WeCom key, DingTalk token and
+  secret, Feishu token and secret, USPTO / EPO / KIPRIS keys), also URL-encoded, plus the password of any
+  URL setting (``postgresql://user:password@…``);
+* token-shaped parts of URLs and messages even when not configured here: ``/bot<id>:<token>/``,
+  ``key=``, ``access_token=``, ``ServiceKey=``, ``sign=``, ``secret=``, ``token=``, ``password=``, ``apikey=``
+  query values, Feishu ``/hook/<token>``, URL user-info passwords, ``Bearer`` credentials and
+  python-telegram-bot's ``The token `…` was rejected``.
+
+Secrets shorter than :data:`MIN_SECRET_LENGTH` characters are not masked by value (they would mask ordinary
+words); the patterns above still apply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus, urlsplit
+
+from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    from alertbot.settings import Settings
+
+MASK = "***"
+MIN_SECRET_LENGTH = 4
+
+_QUERY_SECRET = re.compile(
+    r"(?i)(?P<name>[?&;\s\"'](?:key|access_token|servicekey|service_key|token|sign|signature|secret|"
+    r"password|passwd|apikey|api_key|x-api-key|consumer_key|consumer_secret|client_secret)=)"
+    r"(?P<value>[^&\s\"'<>#;]+)"
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Telegram Bot API paths: https://api.telegram.org/bot123456:ABC-def/sendMessage
+    (re.compile(r"/bot\d+:[A-Za-z0-9_-]+"), f"/bot{MASK}"),
+    # Feishu custom bot hooks: /open-apis/bot/v2/hook/<uuid token>
+    (re.compile(r"(/hook/)[A-Za-z0-9_-]{6,}"), rf"\g<1>{MASK}"),
+    # Passwords in URL user-info: scheme://user:password@host
+    (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), rf"\g<1>{MASK}@"),
+    (re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\g<1>{MASK}"),
+    # python-telegram-bot: "The token `123:abc` was rejected by the server."
+    (re.compile(r"(?i)(token\s*`)[^`]*(`)"), rf"\g<1>{MASK}\g<2>"),
+)
+
+
+def _variants(secret: str) -> set[str]:
+    # A key in a URL is percent-encoded (KIPRIS keys carry '+', '/', '='), so mask those spellings too.
+    return {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret configured in ``settings``: the ``SecretStr`` fields and passwords inside URL settings."""
+    values: list[str] = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name, None)
+        if isinstance(value, SecretStr):
+            values.append(value.get_secret_value())
+        elif isinstance(value, str) and "://" in value:
+            try:
+                password = urlsplit(value).password
+            except ValueError:
+                password = None
+            if password:
+                values.append(password)
+    return [value for value in values if value]
+
+
+class Redactor:
+    """Masks a fixed set of secret values plus the token-shaped patterns."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        spellings = {
+            variant
+            for secret in secrets
+            if len(secret) >= MIN_SECRET_LENGTH
+            for variant in _variants(secret)
+            if len(variant) >= MIN_SECRET_LENGTH
+        }
+        # Longest first, so a secret containing another is masked whole.
+        ordered = sorted(spellings, key=len, reverse=True)
+        self._secrets = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        if self._secrets is not None:
+            text = self._secrets.sub(MASK, text)
+        text = _QUERY_SECRET.sub(lambda m: m.group("name") + MASK, text)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+_lock = threading.Lock()
+_extra: set[str] = set()
+_cache: tuple[int, frozenset[str], Redactor] | None = None
+
+
+def register_secret(value: str | SecretStr | None) -> None:
+    """Mask ``value`` too (a secret that does not come from the settings, e.g. a channel built in code)."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text:
+        global _cache
+        with _lock:
+            _extra.add(text)
+            _cache = None
+
+
+def current_redactor() -> Redactor:
+    """The redactor for this process's settings (rebuilt when the settings object or registered set change)."""
+    global _cache
+    from alertbot.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except Exception:  # unreadable settings must never stop an error from being reported
+        settings = None
+    key = id(settings)
+    with _lock:
+        extra = frozenset(_extra)
+        if _cache is not None and _cache[0] == key and _cache[1] == extra:
+            return _cache[2]
+        secrets = [*(secret_values(settings) if settings is not None else []), *extra]
+        redactor = Redactor(secrets)
+        _cache = (key, extra, redactor)
+        return redactor
+
+
+def redact(text: object) -> str:
+    """``text`` (any object, as ``str()``) with every known secret and token-shaped part masked."""
+    return current_redactor()(str(text))
+
+
+def redact_optional(text: str | None) -> str | None:
+    """Like :func:`redact`, keeping ``None``."""
+    return None if text is None else redact(text)
+
+
+# -- logs ----------------------------------------------------------------------------------------------------
+_formatter = logging.Formatter()
+_installed = False
+
+
+def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: keep the raw parts, masked
+        message = f"{record.msg!r} {record.args!r}"
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        # Formatters use exc_text when it is set, so the traceback is written masked.
+        record.exc_text = redact(_formatter.formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+class RedactingFilter(logging.Filter):
+    """A filter that masks a record in place (for handlers created before :func:`install_log_redaction`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _redact_record(record)
+        return True
+
+
+def install_log_redaction() -> None:
+    """Mask every log record of this process from now on (idempotent).
+
+    The record factory is wrapped rather than one handler filtered: records reach many handlers (stderr, files,
+    Scrapy's root handler, pytest's capture), and a filter on one logger does not see its children's records.
+    Loud HTTP client loggers are lowered to WARNING: at INFO httpx logs every request URL.
+    """
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+        previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return _redact_record(previous(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+# -- stored errors -------------------------------------------------------------------------------------------
+def redact_columns(*columns: Any) -> None:
+    """Mask every value assigned to these ORM columns (``Model.field``, typed as the value by SQLModel)."""
+    from sqlalchemy import event
+
+    def masked(target: object, value: object, oldvalue: object, initiator: object) -> object:
+        return redact(value) if isinstance(value, str) else value
+
+    for column in columns:
+        if not event.contains(column, "set", masked):
+            event.listen(column, "set", masked, retval=True)
+
+
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "Redactor",
+    "install_log_redaction",
+    "redact",
+    "redact_columns",
+    "redact_optional",
+    "register_secret",
+    "secret_values",
+]
