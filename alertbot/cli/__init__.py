@@ -46,6 +46,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "alerts": CommandSpec("alerts", "List, show and triage alerts (confirm, dismiss, escalate)."),
     "notify": CommandSpec("notify", "Deliver the outbox, and send test messages per channel."),
     "users": CommandSpec("users", "Manage subscribers: roles, enterprise links, channels."),
+    "bot": CommandSpec("bot", "Run the Telegram bot alone (polling) until SIGINT/SIGTERM.", "bot"),
     "expo": CommandSpec("expo", "Expo tools for on-site enforcement: check names, list flagged booths."),
     "run": CommandSpec(
         "run", "Run the always-on service: scheduled crawls, dispatcher and Telegram bot.", "run"

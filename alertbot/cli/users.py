@@ -1,14 +1,136 @@
-"""``alertbot users``: placeholder until the role-based bot commands issue."""
+"""``alertbot users``: the first staff member, invite codes, and the staff commands' mirror (list, revoke, role)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
+
 import typer
+from rich.table import Table
 
-from alertbot.cli._common import not_landed
+from alertbot.cli._common import console, err_console
 
-app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
+app = typer.Typer(no_args_is_help=True)
 
 
-@app.callback()
-def _placeholder() -> None:
-    not_landed("users", "the role-based bot commands issue")
+def _factory():  # type: ignore[no-untyped-def]
+    from alertbot import db
+    from alertbot.settings import get_settings
+
+    settings = get_settings()
+    db.upgrade(settings.resolved_database_url())
+    return db.session_factory(settings)
+
+
+def _actor(actor: str) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+def _fail(error: Exception) -> None:
+    err_console.print(f"[red]{error}[/red] Nothing was changed.")
+    raise typer.Exit(code=1)
+
+
+@app.command("add-staff")
+def add_staff(
+    telegram_user_id: int = typer.Argument(
+        ..., help="The person's numeric Telegram user id (ask @userinfobot)."
+    ),
+    name: str = typer.Option("", "--name", help="How the audit log and /users name them."),
+    actor: str = typer.Option("", help="Who is adding, for the audit log (default: the OS user)."),
+) -> None:
+    """Register the first (or another) staff member; they then invite everyone else from Telegram."""
+    from alertbot.bot.members import add_staff as add
+    from alertbot.db import transaction
+
+    with transaction(_factory()) as session:
+        subscriber = add(session, telegram_user_id, name, actor=_actor(actor))
+        console.print(
+            f"staff: {subscriber.name} (Telegram {telegram_user_id}); they can now send /start to the bot"
+        )
+
+
+@app.command("invite")
+def invite(
+    role: str = typer.Argument(..., help="staff, enforcement or enterprise."),
+    enterprise_ids: list[str] = typer.Argument(None, help="For enterprise users: one or more watchlist ids."),
+    hours: float = typer.Option(0, "--hours", help="Validity in hours (default ALERTBOT_INVITE_TTL_HOURS)."),
+    actor: str = typer.Option("", help="Who is inviting, for the audit log (default: the OS user)."),
+) -> None:
+    """Make a one-time invite code that expires; the code is alone on the last line (for scripts)."""
+    from alertbot.bot.members import MembershipError, create_invite
+    from alertbot.db import transaction
+    from alertbot.settings import get_settings
+
+    ttl = dt.timedelta(hours=hours or get_settings().invite_ttl_hours)
+    try:
+        with transaction(_factory()) as session:
+            code, row = create_invite(session, role, enterprise_ids or [], actor=_actor(actor), ttl=ttl)
+            expires = row.expires_at
+    except MembershipError as error:
+        _fail(error)
+        return
+    console.print(
+        f"invite for {role} {' '.join(enterprise_ids or [])}, single use, expires {expires:%Y-%m-%d %H:%M} UTC"
+    )
+    console.print("the new user sends /start CODE to the bot:")
+    typer.echo(code)
+
+
+@app.command("list")
+def list_(all_: bool = typer.Option(False, "--all", help="Include revoked users.")) -> None:
+    """Users with their Telegram id, role and enterprises."""
+    from alertbot.bot.members import list_users
+
+    table = Table("telegram id", "name", "role", "enterprises", "active", "language")
+    with _factory()() as session:
+        for s in list_users(session, include_inactive=all_):
+            table.add_row(
+                str(s.telegram_user_id or "-"),
+                s.name,
+                s.role,
+                ",".join(sorted(s.linked_enterprises())),
+                "yes" if s.active else "no",
+                s.language,
+            )
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(
+    telegram_user_id: int = typer.Argument(..., help="The user's Telegram id (see `alertbot users list`)."),
+    actor: str = typer.Option("", help="Who is revoking, for the audit log (default: the OS user)."),
+) -> None:
+    """Deactivate a user: no more alerts or commands (the last staff member cannot be revoked)."""
+    from alertbot.bot.members import MembershipError, describe_user
+    from alertbot.bot.members import revoke as do_revoke
+    from alertbot.db import transaction
+
+    try:
+        with transaction(_factory()) as session:
+            console.print(
+                "revoked: " + describe_user(do_revoke(session, telegram_user_id, actor=_actor(actor)))
+            )
+    except MembershipError as error:
+        _fail(error)
+
+
+@app.command("role")
+def role(
+    telegram_user_id: int = typer.Argument(..., help="The user's Telegram id."),
+    new_role: str = typer.Argument(..., metavar="ROLE", help="staff, enforcement or enterprise."),
+    enterprise_ids: list[str] = typer.Argument(None, help="For enterprise users: one or more watchlist ids."),
+    actor: str = typer.Option("", help="Who is changing it, for the audit log (default: the OS user)."),
+) -> None:
+    """Change a user's role (and enterprises)."""
+    from alertbot.bot.members import MembershipError, describe_user, set_role
+    from alertbot.db import transaction
+
+    try:
+        with transaction(_factory()) as session:
+            subscriber = set_role(
+                session, telegram_user_id, new_role, enterprise_ids or [], actor=_actor(actor)
+            )
+            console.print("updated: " + describe_user(subscriber))
+    except MembershipError as error:
+        _fail(error)

@@ -159,8 +159,8 @@ async def test_an_enterprise_cannot_act_on_another_enterprises_alert(
     assert audit(factory) == []
     refusals = botapi.calls("answerCallbackQuery")
     assert [r.params["show_alert"] for r in refusals] == ["true", "true"]
-    assert refusals[0].params["text"] == "无权执行此操作。"  # the other enterprise reads Chinese
-    assert "Unknown user" in refusals[1].params["text"]
+    assert refusals[0].params["text"] == "该项不存在或您无权查看。"  # the other enterprise reads Chinese
+    assert "not registered" in refusals[1].params["text"]
     assert botapi.calls("editMessageText") == []
 
 
@@ -191,7 +191,7 @@ async def test_staff_escalate_then_dismiss_with_notes_and_chinese_cards(
     # Pressing a stale button afterwards is refused with the reason, and changes nothing.
     await press(application, STAFF_USER, f"alert:confirm:{alert_id}")
     assert status_of(factory, alert_id) == "dismissed"
-    assert "cannot be confirmed" in botapi.calls("answerCallbackQuery")[-1].params["text"]
+    assert "已忽略" in botapi.calls("answerCallbackQuery")[-1].params["text"]  # why, in her language
     assert [a[2] for a in audit(factory)] == ["alert.escalate", "alert.dismiss"]
 
 
@@ -199,3 +199,86 @@ async def test_the_handlers_come_from_one_list_and_the_role_decorator_needs_role
     assert len(handlers()) >= 1
     with pytest.raises(ValueError, match="at least one role"):
         require_role()
+
+
+def refusals_logged(factory: db.SessionFactory) -> list[tuple[str, str, str]]:
+    with factory() as session:
+        rows = session.exec(
+            select(AuditLog).where(AuditLog.action == "bot.refused").order_by(AuditLog.id)  # type: ignore[arg-type]
+        ).all()
+        return [(row.actor, row.entity_type, row.entity_id) for row in rows]
+
+
+@pytest.fixture
+def any_factory(any_settings: Settings) -> Iterator[db.SessionFactory]:
+    """The seeded database of ``factory``, on SQLite and on PostgreSQL."""
+    url = any_settings.resolved_database_url()
+    db.upgrade(url)
+    factory = db.session_factory(any_settings)
+    add_enterprise(factory)
+    add_enterprise(factory, "other", "OTHERCO")
+    add_subscriber(
+        factory, name="acme-ip", role="enterprise", enterprise_id="acme", telegram_user_id=ACME_USER
+    )
+    add_subscriber(
+        factory, name="other-ip", role="enterprise", enterprise_id="other", telegram_user_id=OTHER_USER
+    )
+    yield factory
+    db.engine_for(url).dispose()
+
+
+@pytest.fixture
+async def any_application(
+    any_settings: Settings, any_factory: db.SessionFactory, botapi: BotApiStandIn
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    bot_settings = any_settings.model_copy(
+        update={"telegram_token": SecretStr(botapi.token), "telegram_base_url": botapi.base_url}
+    )
+    app = build_application(bot_settings, any_factory)
+    async with app:
+        yield app
+
+
+async def test_missing_and_foreign_alerts_get_the_same_answer_and_every_refusal_is_audited(
+    any_factory: db.SessionFactory,
+    any_application: Application,  # type: ignore[type-arg]
+    botapi: BotApiStandIn,
+) -> None:
+    """Issue 8 item 14: no id oracle, no OverflowError, no unanswered press; each refusal in the audit log."""
+    [alert_id] = add_alerts(any_factory, make_records(1))
+    forged = [
+        f"alert:confirm:{alert_id}",  # another enterprise's alert
+        f"alert:confirm:{alert_id + 1000}",  # no such alert
+        "alert:confirm:99999999999999999999",  # too big for a 64-bit id
+        "alert:confirm:-1",
+        "alert:confirm:0",
+        "alert:burn:1",
+        "alert:",
+    ]
+    for data in forged:
+        await press(any_application, OTHER_USER, data)
+    answers = botapi.calls("answerCallbackQuery")
+    assert len(answers) == len(forged), "every press is answered"
+    assert {a.params["text"] for a in answers} == {"该项不存在或您无权查看。"}
+    assert all(a.params["show_alert"] == "true" for a in answers)
+    assert status_of(any_factory, alert_id) == "new"
+    assert refusals_logged(any_factory) == [
+        (f"telegram:{OTHER_USER}:other-ip", "callback", d) for d in forged
+    ]
+    # The owner's press of the same button still works.
+    await press(any_application, ACME_USER, f"alert:confirm:{alert_id}")
+    assert status_of(any_factory, alert_id) == "confirmed"
+
+
+async def test_any_other_button_is_answered_and_audited(
+    any_factory: db.SessionFactory,
+    any_application: Application,  # type: ignore[type-arg]
+    botapi: BotApiStandIn,
+) -> None:
+    await press(any_application, ACME_USER, "something:else")
+    await press(any_application, STRANGER, "flow:ok:deadbeef")
+    answers = botapi.calls("answerCallbackQuery")
+    assert len(answers) == 2
+    assert answers[0].params["text"] == "该项不存在或您无权查看。"
+    assert "not registered" in answers[1].params["text"]
+    assert [entry[2] for entry in refusals_logged(any_factory)] == ["something:else", "flow:ok:deadbeef"]

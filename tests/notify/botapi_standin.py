@@ -294,6 +294,11 @@ class BotApiStandIn:
             return 200, {"ok": True, "result": self._take_updates(params)}
         return 200, {"ok": True, "result": self._result(method, params, files)}
 
+    def serve_file(self, path: str) -> tuple[int, bytes] | None:
+        """A file download (``/file/bot<token>/<path>``) as (status, bytes), or None for Bot API calls;
+        a subclass that hands out files overrides it (tests/bot/standin.py)."""
+        return None
+
     def _take_updates(self, params: dict[str, str]) -> list[dict[str, Any]]:
         timeout = min(float(params.get("timeout", "0") or 0), 1.0)
         updates: list[dict[str, Any]] = []
@@ -396,8 +401,22 @@ def _make_handler(standin: BotApiStandIn) -> type[BaseHTTPRequestHandler]:
             self._reply(status, answer)
 
         def do_GET(self) -> None:
+            served = standin.serve_file(self.path)
+            if served is not None:
+                self._reply_bytes(*served)
+                return
             status, answer = standin.handle(self.path, "", b"")
             self._reply(status, answer)
+
+        def _reply_bytes(self, status: int, data: bytes) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
         def _reply(self, status: int, answer: dict[str, Any]) -> None:
             data = json.dumps(answer).encode()
