@@ -1,0 +1,102 @@
+"""Held-out set D (issue 10): the real `alertbot match` CLI on twenty further enterprises, for the new families.
+
+Set D (tests/fixtures/matching-heldout/d, see its README.md) was built blind, by someone who had not read the
+matcher's code, on the families issue 10 names: translations, visual look-alikes (形近字), mixed scripts,
+affiliates under spelled-out legal forms, a place swapped in front of the trade name, and their hard negatives.
+It is scored with the shared benchmark's own scorer through the helpers of test_heldout.py. The issue's target
+applies to the new families: every record except the small anchor of old families (why = "base-…").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from alertbot.cli import app
+from tests.matching.conftest import SHARED_BENCH
+from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score, watch_ids
+
+SET_D = HELDOUT / "d"
+MIN_F1 = 0.95
+MIN_PRECISION = 0.97
+ANCHOR_PREFIX = "base-"
+
+
+def test_set_d_is_complete_and_consistent() -> None:
+    records, labels = read_jsonl(SET_D / "records.jsonl"), read_jsonl(SET_D / "labels.jsonl")
+    enterprises = watch_ids(SET_D / "watchlist.csv")
+    assert len(enterprises) == 20
+    assert [r["id"] for r in records] == [lab["record_id"] for lab in labels]
+    assert {r["kind"] for r in records} == {"trademark", "exhibitor", "patent"}
+    for label in labels:
+        assert set(label["high"]) <= set(label["watch_ids"]) <= enterprises, label
+        assert label["why"], label
+
+
+def test_set_d_enterprises_are_new() -> None:
+    """No enterprise of D is in the dev watchlist or in sets A, B or C."""
+    ids = watch_ids(SET_D / "watchlist.csv")
+    for folder in SETS.values():
+        assert not ids & watch_ids(folder / "watchlist.csv")
+    dev = SHARED_BENCH / "matching-dev" / "watchlist.csv"
+    if dev.is_file():
+        assert not ids & watch_ids(dev)
+
+
+def test_set_d_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed files are the seeded generator's output, byte for byte (so labels stay reviewable)."""
+    if not (SHARED_BENCH / "real-marks-dev.jsonl").is_file():
+        pytest.skip("the generator samples filler from the shared real-marks-dev.jsonl, not available here")
+    spec = importlib.util.spec_from_file_location("heldout_d", SET_D / "build_d.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    monkeypatch.setattr(generator, "HERE", tmp_path)
+    monkeypatch.setattr(generator.base.sys, "stderr", io.StringIO())
+    assert generator.main() == 0
+    for file_name in ("watchlist.csv", "records.jsonl", "labels.jsonl"):
+        assert (tmp_path / file_name).read_bytes() == (SET_D / file_name).read_bytes(), file_name
+
+
+@pytest.fixture(scope="module")
+def set_d_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Alerts from the real CLI on set D, scored by the shared scorer on the new families only."""
+    folder = tmp_path_factory.mktemp("heldout-d")
+    predictions = folder / "predictions.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [
+            "match",
+            "--watchlist",
+            str(SET_D / "watchlist.csv"),
+            "--records",
+            str(SET_D / "records.jsonl"),
+            "--out",
+            str(predictions),
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 bad line(s)" in result.output
+    new_families = folder / "labels-new-families.jsonl"
+    labels = [lab for lab in read_jsonl(SET_D / "labels.jsonl") if not lab["why"].startswith(ANCHOR_PREFIX)]
+    new_families.write_text("".join(json.dumps(lab, ensure_ascii=False) + "\n" for lab in labels), "utf-8")
+    return score(new_families, predictions)
+
+
+@pytest.mark.xfail(strict=False, reason="issue 10 work in progress")
+def test_set_d_new_families_f1(set_d_result: dict[str, Any]) -> None:
+    assert set_d_result["f1"] >= MIN_F1, set_d_result
+
+
+@pytest.mark.xfail(strict=False, reason="issue 10 work in progress")
+def test_set_d_new_families_precision(set_d_result: dict[str, Any]) -> None:
+    assert set_d_result["precision"] >= MIN_PRECISION, set_d_result
