@@ -11,13 +11,17 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel, col, select
 
-from alertbot.alerting import AlertOutcome, apply_hits, candidate_for, enqueue, recipients_for
+from alertbot.alerting import AlertOutcome, apply_hits, enqueue, recipients_for
 from alertbot.db import SessionFactory, session_factory, transaction, upgrade
+from alertbot.expo.matching import record_hits
 from alertbot.models import Alert, CrawlRun, Enterprise, Quarantine, Record, Source, Subscriber, utcnow
 from alertbot.schemas import RecordIn
 from alertbot.settings import Settings, get_settings
@@ -43,6 +47,68 @@ _STORED_FIELDS = (
     "deleted",
     "raw",
 )
+
+
+# RecordIn field -> Record column, where the names differ.
+_COLUMN_OF = {"source": "source_key"}
+
+
+def column_limits(model: type[SQLModel]) -> dict[str, int]:
+    """The length limit of every bounded text column of ``model`` (from its ``max_length``)."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    # sqlmodel's AutoString is a TypeDecorator over String: read the length off the type, whatever its class.
+    limits: dict[str, int] = {}
+    for column in table.columns:
+        length = getattr(column.type, "length", None)
+        if isinstance(length, int) and length > 0:
+            limits[column.name] = length
+    return limits
+
+
+RECORD_LIMITS = column_limits(Record)
+
+
+def _text_problem(name: str, value: str, limit: int | None) -> str | None:
+    if limit is not None and len(value) > limit:
+        return f"{name}: {len(value)} characters, the column holds at most {limit} ({value[:40]!r})"
+    if "\x00" in value:
+        return f"{name}: contains a NUL character, which the database cannot store"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{name}: not valid Unicode (lone surrogate), which the database cannot store"
+    return None
+
+
+def record_problems(item: RecordIn) -> list[str]:
+    """Why ``item`` cannot be stored as it is, checked BEFORE the database sees it, the same way on SQLite
+    (which would silently store an over-long value) and PostgreSQL (which would refuse the whole batch).
+
+    Limits come from the model (``max_length`` of each column), so a column change is checked at once.
+    """
+    problems: list[str] = []
+    for name in ("source", "native_id", *_STORED_FIELDS):
+        value = getattr(item, name)
+        if isinstance(value, str):
+            problem = _text_problem(name, value, RECORD_LIMITS.get(_COLUMN_OF.get(name, name)))
+            if problem:
+                problems.append(problem)
+    raw = json.dumps(item.raw, ensure_ascii=False, default=str)
+    problem = _text_problem("raw", raw, None)
+    if problem:
+        problems.append(problem)
+    return problems
+
+
+def _snippet(item: RecordIn) -> str:
+    return json.dumps(item.model_dump(mode="json"), ensure_ascii=False, default=str)[:4000]
+
+
+def _database_reason(error: Exception) -> str:
+    """The database's own words for a refused record, first line only (no SQL, no parameters)."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"the database refused the record: {lines[0] if lines else type(original).__name__}"
 
 
 def content_hash(item: RecordIn) -> str:
@@ -119,27 +185,67 @@ class Ingestor:
         return cls(factory, run_id, source_key, settings, batch_size=batch_size)
 
     def add(self, item: RecordIn) -> None:
-        """Queue one record; a later snapshot of the same id in the same batch replaces the earlier one."""
+        """Queue one record; a later snapshot of the same id in the same batch replaces the earlier one.
+
+        A record that cannot be stored as it is (a field longer than its column, a NUL) is quarantined
+        with its reason here, before the database sees it, and the batch goes on.
+        """
         self.counts["seen"] += 1
+        problems = record_problems(item)
+        if problems:
+            self.quarantine("invalid record: " + "; ".join(problems), _snippet(item), item.native_id[:128])
+            return
         self._buffer[item.native_id] = item
         if len(self._buffer) >= self.batch_size:
             self.flush()
 
     def flush(self) -> AlertOutcome:
-        """Store and match the queued records in one transaction."""
+        """Store and match the queued records in one transaction.
+
+        Should the database still refuse the batch (a rule the models do not know, a concurrent writer),
+        the records are stored one by one, each in its own transaction, and only those the database
+        refuses are quarantined with its reason. Per-record transactions rather than savepoints: pysqlite's
+        legacy transaction control commits on RELEASE SAVEPOINT (notes/libraries.md). Raises only when
+        even the quarantine cannot be written (the database is gone): the caller records a storage failure.
+        """
         outcome = AlertOutcome()
         if not self._buffer:
             return outcome
         items = list(self._buffer.values())
         self._buffer.clear()
+        try:
+            outcome = self._store(items)
+        except SQLAlchemyError as error:
+            log.warning(
+                "a batch of %d records failed in the database (%s); storing them one by one",
+                len(items),
+                _database_reason(error),
+            )
+            outcome = AlertOutcome()
+            for item in items:
+                try:
+                    single = self._store([item])
+                except SQLAlchemyError as record_error:
+                    self.quarantine(_database_reason(record_error), _snippet(item), item.native_id)
+                    continue
+                outcome.new_alerts += single.new_alerts
+                outcome.followups += single.followups
+            return outcome
+        return outcome
+
+    def _store(self, items: Sequence[RecordIn]) -> AlertOutcome:
+        counts: Counter[str] = Counter()
         with transaction(self.factory) as session:
-            changed = self._upsert(session, items)
+            changed = self._upsert(session, items, counts)
             outcome = match_records(session, changed, self._matcher, tz=self.settings.timezone)
+        # Counted only once committed, so a refused batch retried record by record is not counted twice.
+        for key, value in counts.items():
+            self.counts[key] += value
         self.counts["alerts"] += outcome.new_alerts
         self.counts["followups"] += outcome.followups
         return outcome
 
-    def _upsert(self, session: Session, items: Sequence[RecordIn]) -> list[Record]:
+    def _upsert(self, session: Session, items: Sequence[RecordIn], counts: Counter[str]) -> list[Record]:
         ids = [i.native_id for i in items]
         existing = {
             r.native_id: r
@@ -153,7 +259,7 @@ class Ingestor:
             digest = content_hash(item)
             record = existing.get(item.native_id)
             if record is not None and record.content_hash == digest:
-                self.counts["unchanged"] += 1
+                counts["unchanged"] += 1
                 record.last_seen_at = now
                 session.add(record)
                 continue
@@ -161,9 +267,9 @@ class Ingestor:
                 record = Record(
                     source_key=item.source, native_id=item.native_id, kind=item.kind, first_seen_at=now
                 )
-                self.counts["new"] += 1
+                counts["new"] += 1
             else:
-                self.counts["updated"] += 1
+                counts["updated"] += 1
             for name in _STORED_FIELDS:
                 setattr(record, name, getattr(item, name))
             record.content_hash = digest
@@ -246,7 +352,7 @@ def match_records(
         session.add(record)
         if record.deleted or not (record.text or record.applicant):
             continue
-        hits = matcher.match(candidate_for(record))
+        hits = record_hits(matcher, record)
         if hits:
             pairs.append((record, hits))
     return apply_hits(session, pairs, origin=origin, tz=tz)
@@ -297,7 +403,7 @@ def retro_match(
             select(Record).where(col(Record.last_seen_at) >= since, Record.deleted == False)  # noqa: E712
         ).all()
         before = set(session.exec(select(Alert.id)).all())
-        pairs = [(r, hits) for r in records if (hits := matcher.match(candidate_for(r)))]
+        pairs = [(r, hits) for r in records if (hits := record_hits(matcher, r))]
         apply_hits(session, pairs, origin="retro", tz=settings.timezone)
         session.flush()
         new_alerts = [a for a in session.exec(select(Alert)).all() if a.id not in before]

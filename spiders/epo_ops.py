@@ -46,7 +46,14 @@ from twisted.python.failure import Failure
 
 from alertbot.settings import get_settings
 from spiders.base.archive import iter_members
-from spiders.base.fields import FieldError, clean, compact_date, text_at, texts_at
+from spiders.base.fields import (
+    RECORD_ERRORS,
+    clean,
+    compact_date,
+    record_error_reason,
+    text_at,
+    texts_at,
+)
 from spiders.base.safexml import iterparse_records, local_name
 from spiders.base.spider import GazetteSpider, Item
 
@@ -365,8 +372,8 @@ class EpoOpsSpider(GazetteSpider):
                     else None,
                 },
             )
-        except FieldError as error:
-            return self.quarantined(element, native_id, str(error))
+        except RECORD_ERRORS as error:
+            return self.quarantined(element, native_id, record_error_reason(error))
 
     def ep_document(self, element: etree._Element) -> Item:
         """One EP publication-server document (SDOBI B-codes)."""
@@ -424,5 +431,5 @@ class EpoOpsSpider(GazetteSpider):
                     "language": text_at(element, "SDOBI/B200/B250"),
                 },
             )
-        except FieldError as error:
-            return self.quarantined(element, native_id, str(error))
+        except RECORD_ERRORS as error:
+            return self.quarantined(element, native_id, record_error_reason(error))

@@ -42,7 +42,15 @@ from scrapy.http import Response
 from alertbot.deadlines import opposition_deadline
 from alertbot.settings import get_settings
 from spiders.base.archive import iter_members
-from spiders.base.fields import FieldError, clean, compact_date, nice_classes
+from spiders.base.fields import (
+    RECORD_ERRORS,
+    FieldError,
+    clean,
+    compact_date,
+    is_number,
+    nice_classes,
+    record_error_reason,
+)
 from spiders.base.safexml import iterparse_records, local_name
 from spiders.base.spider import GazetteSpider, Item
 
@@ -198,7 +206,7 @@ class KiprisTmSpider(GazetteSpider):
         fields = item_fields(element)
         number = fields.get("application_number")
         try:
-            if not number or not number.isdigit():
+            if not number or not is_number(number):
                 raise FieldError(f"applicationNumber: {number!r} is not a number")
             status = fields.get("status")
             event = STATUS_EVENTS.get(status or "", "updated")
@@ -224,5 +232,5 @@ class KiprisTmSpider(GazetteSpider):
                     key: value for key, value in fields.items() if key not in {"title", "applicant"} and value
                 },
             )
-        except FieldError as error:
-            return self.quarantined(element, number, str(error))
+        except RECORD_ERRORS as error:
+            return self.quarantined(element, number, record_error_reason(error))

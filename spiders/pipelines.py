@@ -40,11 +40,21 @@ def run_stats(spider: Spider, crawler: Crawler) -> dict[str, Any]:
 
 
 def run_status(spider: Spider, crawler: Crawler) -> str:
-    """``ok`` without errors, ``partial`` when errors happened but records came through, else ``error``."""
+    """``ok`` when every record was stored; ``partial`` when some records were stored but errors happened
+    or records were quarantined (the CLI exits 1 for anything but ``ok``); ``error`` when nothing was."""
     errors = getattr(spider, "run_errors", [])
-    if not errors:
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    records = int(stats.get("alertbot/records", 0))
+    quarantined = int(stats.get("alertbot/quarantined", 0))
+    ingested: dict[str, dict[str, int]] = getattr(spider, "ingest_counts", {})
+    if ingested:
+        # What reached the database: a record refused at storage is quarantined there, not stored.
+        records = sum(
+            c.get("new", 0) + c.get("updated", 0) + c.get("unchanged", 0) for c in ingested.values()
+        )
+        quarantined = max(quarantined, sum(c.get("quarantined", 0) for c in ingested.values()))
+    if not errors and not quarantined:
         return "ok"
-    records = crawler.stats.get_value("alertbot/records", 0) if crawler.stats else 0
     return "partial" if records else "error"
 
 
@@ -68,7 +78,9 @@ class IngestPipeline:
         if source_key not in self.ingestors:
             from alertbot.ingest import Ingestor
 
-            self.ingestors[source_key] = Ingestor.open(source_key, spider.name)
+            # Expo spiders store under Source.kind "expo"; gazette spiders keep the default.
+            kind = getattr(spider, "source_kind", "gazette")
+            self.ingestors[source_key] = Ingestor.open(source_key, spider.name, kind=kind)
         return self.ingestors[source_key]
 
     def open_spider(self) -> None:
@@ -104,22 +116,34 @@ class IngestPipeline:
             elif isinstance(item, QuarantineItem):
                 self._ingestor(item.source, spider).quarantine(item.reason, item.snippet, item.native_id)
         except Exception as error:
-            # A storage failure (lost database, constraint) is the run's error, not a crash; the batch is lost.
+            # The database failed (a bad record alone is quarantined by the ingestor): the run's error, not a
+            # crash; the batch is lost for now and the source's memory is not advanced (see close_spider).
             log.exception("storing %s failed", getattr(item, "native_id", item))
-            self.store_errors += 1
-            if self.store_errors <= MAX_STORE_ERRORS_KEPT:
-                spider.run_errors.append(f"storing failed: {error!r}")  # type: ignore[attr-defined]
-            if self.crawler.stats:
-                self.crawler.stats.inc_value("alertbot/store_errors")
-                self.crawler.stats.inc_value("alertbot/errors")
+            self._store_failed(spider, error)
             raise DropItem(f"not stored: {error!r}") from error
         return item
 
     def close_spider(self) -> None:
-        """Save the incremental memory and finalise every crawl run with counts and errors."""
+        """Store what is queued, then save the incremental memory and finalise every crawl run.
+
+        When records could not be stored (the database failed, not just one bad record), the source's
+        memory is NOT advanced: the files of this run are fetched again next time (storing is idempotent).
+        """
         spider = self.crawler.spider
         if not self.enabled or spider is None:
             return
+        for source_key, ingestor in self.ingestors.items():
+            try:
+                ingestor.flush()
+            except Exception as error:
+                log.exception("storing the last batch for %s failed", source_key)
+                self._store_failed(spider, error)
+        spider.ingest_counts = {k: dict(i.counts) for k, i in self.ingestors.items()}  # type: ignore[attr-defined]
+        if self.store_errors:
+            spider.run_errors.append(  # type: ignore[attr-defined]
+                f"{self.store_errors} storing failure(s): the source's memory was not advanced, so this "
+                "run's files are fetched again next time"
+            )
         errors: list[str] = list(getattr(spider, "run_errors", []))
         stats = run_stats(spider, self.crawler)
         error = "; ".join(errors)[:4000] or None
@@ -130,7 +154,7 @@ class IngestPipeline:
         finalise = getattr(spider, "finalise_state", None)
         if callable(finalise):
             finalise()
-        if main is not None:
+        if main is not None and not self.store_errors:
             main.update_source_state(getattr(spider, "source_state", {}))
         run_ids = []
         for source_key, ingestor in self.ingestors.items():
@@ -138,7 +162,19 @@ class IngestPipeline:
             run_ids.append(run.id)
             log.info("crawl run %s for %s: %s, %s", run.id, source_key, status, ingestor.counts)
         spider.crawl_run_ids = run_ids  # type: ignore[attr-defined]
-        spider.ingest_counts = {k: dict(i.counts) for k, i in self.ingestors.items()}  # type: ignore[attr-defined]
+        if getattr(spider, "full_snapshot", False) and status == "ok" and main is not None:
+            # A whole exhibitor list was read without errors: what it no longer lists was removed.
+            from alertbot.expo.store import close_snapshot
+
+            spider.snapshot_diff = close_snapshot(main.factory, self.main_source, main.run_id)  # type: ignore[attr-defined]
+
+    def _store_failed(self, spider: Spider, error: Exception) -> None:
+        self.store_errors += 1
+        if self.store_errors <= MAX_STORE_ERRORS_KEPT:
+            spider.run_errors.append(f"storing failed: {error!r}")  # type: ignore[attr-defined]
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("alertbot/store_errors")
+            self.crawler.stats.inc_value("alertbot/errors")
 
 
 class RunSummary:

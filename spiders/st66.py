@@ -42,7 +42,15 @@ from scrapy.http import Response
 
 from alertbot.deadlines import opposition_deadline
 from spiders.base.archive import iter_members
-from spiders.base.fields import FieldError, clean, iso_date, nice_classes, text_at, texts_at
+from spiders.base.fields import (
+    RECORD_ERRORS,
+    clean,
+    iso_date,
+    nice_classes,
+    record_error_reason,
+    text_at,
+    texts_at,
+)
 from spiders.base.safexml import iterparse_records
 from spiders.base.spider import GazetteSpider, Item, local_path
 
@@ -235,8 +243,8 @@ class St66TrademarkSpider(GazetteSpider):
             )
         try:
             return self._full_record(element, number, office, source)
-        except FieldError as error:
-            return self.quarantined(element, number, str(error))
+        except RECORD_ERRORS as error:
+            return self.quarantined(element, number, record_error_reason(error))
 
     def _full_record(self, element: etree._Element, number: str, office: str | None, source: str) -> Item:
         classes_raw = texts_at(

@@ -34,7 +34,7 @@ from typing import IO, Any, ClassVar
 from lxml import etree
 
 from spiders.base.archive import iter_members
-from spiders.base.fields import FieldError, clean, compact_date, text_at
+from spiders.base.fields import RECORD_ERRORS, FieldError, clean, compact_date, record_error_reason, text_at
 from spiders.base.safexml import InputTooLargeError, UnsafeXMLError, parse_document
 from spiders.base.spider import Item
 from spiders.base.uspto_odp import OdpProductSpider
@@ -124,8 +124,8 @@ class UsptoPatentAppSpider(OdpProductSpider):
             if publication is None or number is None:
                 raise FieldError("publication-reference/document-id/doc-number is missing")
             return self.record(root, biblio, publication, native_id or "", name)
-        except FieldError as error:
-            return self.quarantined(root, native_id, f"{name}: {error}")
+        except RECORD_ERRORS as error:
+            return self.quarantined(root, native_id, f"{name}: {record_error_reason(error)}")
 
     def record(
         self,

@@ -40,7 +40,7 @@ from lxml import etree
 
 from alertbot.deadlines import latest_extended_deadline, opposition_deadline
 from spiders.base.archive import iter_members
-from spiders.base.fields import FieldError, clean, compact_date
+from spiders.base.fields import RECORD_ERRORS, FieldError, clean, compact_date, is_number, record_error_reason
 from spiders.base.safexml import iterparse_records
 from spiders.base.spider import Item
 from spiders.base.uspto_odp import OdpProductSpider
@@ -166,7 +166,7 @@ class UsptoTmDailySpider(OdpProductSpider):
         first = {child.tag: child for child in element.iterchildren(*_FILTER_PARTS)}
         serial = _strip(_node_text(first.get("serial-number")))
         try:
-            if serial is None or len(serial) != 8 or not serial.isdigit():
+            if serial is None or len(serial) != 8 or not is_number(serial):
                 raise FieldError(f"serial-number: {serial!r} is not 8 digits")
             header = first.get("case-file-header")
             if header is None:
@@ -186,8 +186,8 @@ class UsptoTmDailySpider(OdpProductSpider):
             parts = {child.tag: child for child in element.iterchildren(*_CASE_PARTS)}
             head = {child.tag: child.text for child in header.iterchildren(*_HEADER_FIELDS)}
             return self.record(element, parts, head, serial, event, group, status, filing_date, published)
-        except FieldError as error:
-            return self.quarantined(element, serial, str(error))
+        except RECORD_ERRORS as error:
+            return self.quarantined(element, serial, record_error_reason(error))
 
     def event_for(
         self,
@@ -232,7 +232,7 @@ class UsptoTmDailySpider(OdpProductSpider):
                 classes_node.iterdescendants("international-code") if classes_node is not None else ()
             )
         )
-        classes = sorted({int(code) for code in class_codes if code.isdigit() and 1 <= int(code) <= 45})
+        classes = sorted({int(code) for code in class_codes if is_number(code) and 1 <= int(code) <= 45})
         goods: dict[str, str] = {}
         statements = parts.get("case-file-statements")
         for statement in statements if statements is not None else ():
@@ -342,7 +342,7 @@ def _owner(owner: etree._Element) -> dict[str, Any]:
     party_type = _strip(party_type_node.text) if party_type_node is not None else None
     return {
         "name": _text(fields, "party-name"),
-        "party_type": int(party_type) if party_type and party_type.isdigit() else None,
+        "party_type": int(party_type) if party_type and is_number(party_type) else None,
         "nationality": nationality,
         "country": address_country,
         "entity_type": _text(fields, "legal-entity-type-code"),

@@ -12,6 +12,33 @@ class FieldError(ValueError):
     """A field value that cannot be read (bad date, bad class); the record is quarantined."""
 
 
+# What reading one record's fields can raise: each quarantines that record, never the file. ``ValueError``
+# covers int() on text that str.isdigit() accepts but int() does not ("²"); the others are parser bugs on
+# an odd record, which must cost that record only (the run still reports it as quarantined).
+RECORD_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    LookupError,
+    ArithmeticError,
+    AttributeError,
+)
+
+
+def record_error_reason(error: Exception) -> str:
+    """The quarantine reason for an error raised while reading one record."""
+    return (
+        str(error)
+        if isinstance(error, FieldError)
+        else f"unreadable record ({type(error).__name__}: {error})"
+    )
+
+
+def is_number(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit()`` is also true for "²" and "١", which ``int()`` refuses or which
+    are no office's class or serial number."""
+    return value.isascii() and value.isdigit()
+
+
 def clean(value: str | None) -> str | None:
     """Strip and collapse whitespace (including U+2002 and NBSP); empty becomes None."""
     if not value:
@@ -65,7 +92,7 @@ def nice_classes(values: list[str], field: str) -> list[int]:
     classes: list[int] = []
     for value in values:
         for part in value.split():
-            if not part.isdigit() or not 0 <= int(part) <= 45:
+            if not is_number(part) or not 0 <= int(part) <= 45:
                 raise FieldError(f"{field}: {part!r} is not a Nice class (1-45)")
             classes.append(int(part))
     return classes

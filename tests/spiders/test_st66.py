@@ -141,7 +141,8 @@ def test_a_malformed_record_is_quarantined_in_the_store_and_the_rest_stored(
     broken = EUTM.replace(b"<ClassNumber>11</ClassNumber>", b"<ClassNumber>99</ClassNumber>", 1)
     (http_server.root / "EM.xml").write_bytes(broken)
     result = run_crawl("st66", file=http_server.url("EM.xml"), settings=FAST_CRAWL, timeout_s=120)
-    assert result.status == "ok", result.log_tail
+    # Partial, not ok: one record did not make it into the store (issue 8 item 2: the status tells the truth).
+    assert result.status == "partial", result.log_tail
     assert result.stats["quarantined"] == 1
     db = stored(settings.resolved_database_url())
     assert ("euipo", "019990001") not in db.records
