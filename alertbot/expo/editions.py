@@ -154,7 +154,7 @@ class Edition(_Strict):
     expo_mode_days: int = Field(default=7, ge=0)
     expo_mode_interval: dt.timedelta = dt.timedelta(hours=1)
     hall_pattern: str = DEFAULT_HALL_PATTERN
-    separators: str = "、,，;；|\n"
+    separators: str = "、,，;；|"
     fields: FieldMap
     html: HtmlMapping | None = None
     json_api: JsonMapping | None = Field(default=None, alias="json")
