@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,9 +162,13 @@ async def run_crawl_async(
     settings: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    terminate_grace_s: float = TERMINATE_GRACE_S,
 ) -> CrawlResult:
     """Run one spider as a subprocess without blocking the event loop; after ``timeout_s`` SIGTERM its process
-    group (Scrapy then closes the run cleanly), and SIGKILL it if it lingers."""
+    group (Scrapy then closes the run cleanly), and SIGKILL it if it lingers ``terminate_grace_s``.
+
+    Cancelling the awaiting task (service shutdown) stops the process the same way before re-raising, so no
+    crawl outlives the service."""
     with tempfile.TemporaryDirectory(prefix=f"alertbot-crawl-{name}-") as workdir:
         summary_path, log_path = Path(workdir) / "summary.json", Path(workdir) / "crawl.log"
         command = crawl_command(
@@ -179,15 +184,23 @@ async def run_crawl_async(
                 exit_code: int | None = await asyncio.wait_for(process.wait(), timeout_s)
             except TimeoutError:
                 timed_out = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    exit_code = await asyncio.wait_for(process.wait(), TERMINATE_GRACE_S)
-                except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    exit_code = await process.wait()
+                exit_code = await _stop_process(process, terminate_grace_s)
+            except asyncio.CancelledError:
+                await asyncio.shield(_stop_process(process, terminate_grace_s))
+                raise
         return _result(name, exit_code, timed_out, summary_path, log_path, started)
+
+
+async def _stop_process(process: asyncio.subprocess.Process, grace_s: float) -> int | None:
+    """SIGTERM the crawl's process group, SIGKILL it after ``grace_s``; the exit code."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return await asyncio.wait_for(process.wait(), grace_s)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return await process.wait()
 
 
 class CrawlBatch:
@@ -232,8 +245,9 @@ class CrawlBatch:
                         if summaries[index].exists() and _summary_complete(summaries[index]):
                             pending.discard(index)
                             name = self.crawls[index][0]
-                            yield self.crawls[index], _result(
-                                name, None, False, summaries[index], log_path, started
+                            yield (
+                                self.crawls[index],
+                                _result(name, None, False, summaries[index], log_path, started),
                             )
                     if exit_code is not None:
                         break
@@ -245,8 +259,9 @@ class CrawlBatch:
                 exit_code = process.wait()
             for index in sorted(pending):
                 name = self.crawls[index][0]
-                yield self.crawls[index], _result(
-                    name, exit_code, timed_out, summaries[index], log_path, started
+                yield (
+                    self.crawls[index],
+                    _result(name, exit_code, timed_out, summaries[index], log_path, started),
                 )
 
 
@@ -267,6 +282,117 @@ def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+async def run_crawl_scrapyd(
+    name: str,
+    *,
+    nodes: Sequence[str],
+    project: str,
+    since: dt.date | str | None = None,
+    file: str | None = None,
+    args: Mapping[str, str] | None = None,
+    settings: Mapping[str, str] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    poll_s: float = 2.0,
+    dead_after: int = 3,
+    client: Any = None,
+) -> CrawlResult:
+    """Run one spider on a Scrapyd node (``schedule.json``) and poll ``status.json`` until it finishes.
+
+    Nodes are tried in order; a node that refuses the job, or stops answering ``dead_after`` polls in a row
+    while the job runs, is dropped and the job is scheduled again on the next node. After ``timeout_s`` the
+    job is cancelled (``cancel.json``). The spider stores its records and its ``CrawlRun`` in the shared
+    database, so the caller reads the outcome there; ``status`` here is ``ok`` (finished), ``timeout`` or
+    ``crashed`` (no node could run it).
+    """
+    import httpx
+
+    started = time.monotonic()
+    params: dict[str, str] = {"project": project, "spider": name}
+    spider_args = dict(args or {})
+    if since is not None:
+        spider_args["since"] = since.isoformat() if isinstance(since, dt.date) else str(since)
+    if file is not None:
+        spider_args["file"] = file
+    params.update(spider_args)
+    own_client = client is None
+    http = client or httpx.AsyncClient(timeout=10.0)
+    extra = [f"{key}={value}" for key, value in (settings or {}).items()]
+    errors: list[str] = []
+    try:
+        for node in [url.rstrip("/") for url in nodes]:
+            job = uuid.uuid4().hex
+            try:
+                form: dict[str, str | list[str]] = {**params, "jobid": job}
+                if extra:
+                    form["setting"] = extra
+                response = await http.post(f"{node}/schedule.json", data=form)
+                answer = response.json()
+            except (httpx.HTTPError, ValueError) as error:
+                errors.append(f"{node}: schedule failed: {type(error).__name__}: {error}")
+                continue
+            if answer.get("status") != "ok":
+                errors.append(f"{node}: schedule refused: {str(answer.get('message', answer))[:300]}")
+                continue
+            outcome = await _poll_scrapyd(http, node, project, job, started, timeout_s, poll_s, dead_after)
+            if outcome == "dead":
+                errors.append(f"{node}: stopped answering while job {job} ran; retrying on another node")
+                continue
+            result = CrawlResult(spider=name, exit_code=0 if outcome == "finished" else None, status="ok")
+            if outcome == "timeout":
+                result.status, result.timed_out = "timeout", True
+                errors.append(f"{name}: cancelled on {node} after the timeout")
+            result.errors = errors
+            result.stats = {"scrapyd_node": node, "scrapyd_job": job}
+            result.duration_s = time.monotonic() - started
+            return result
+    finally:
+        if own_client:
+            await http.aclose()
+    return CrawlResult(
+        spider=name,
+        exit_code=None,
+        status="crashed",
+        errors=[*errors, f"{name}: no Scrapyd node could run the job"],
+        duration_s=time.monotonic() - started,
+    )
+
+
+async def _poll_scrapyd(
+    http: Any,
+    node: str,
+    project: str,
+    job: str,
+    started: float,
+    timeout_s: float,
+    poll_s: float,
+    dead_after: int,
+) -> str:
+    """``finished``, ``timeout`` (cancelled) or ``dead`` (the node stopped answering)."""
+    import httpx
+
+    misses = 0
+    while True:
+        if time.monotonic() - started > timeout_s:
+            with contextlib.suppress(httpx.HTTPError):
+                await http.post(f"{node}/cancel.json", data={"project": project, "job": job})
+                # A second cancel sends SIGKILL to a job that ignored the first (Scrapyd's documented way).
+                await asyncio.sleep(min(poll_s, 2.0))
+                await http.post(f"{node}/cancel.json", data={"project": project, "job": job})
+            return "timeout"
+        try:
+            response = await http.get(f"{node}/status.json", params={"job": job, "project": project})
+            state = str(response.json().get("currentstate", "unknown"))
+        except (httpx.HTTPError, ValueError):
+            state = "unreachable"
+        # A node that does not answer, or no longer knows the job (restarted), has lost it.
+        misses = misses + 1 if state in {"unreachable", "unknown"} else 0
+        if misses >= dead_after:
+            return "dead"
+        if state == "finished":
+            return "finished"
+        await asyncio.sleep(poll_s)
 
 
 def list_spiders(timeout: float = 120.0) -> list[str]:
@@ -313,6 +439,7 @@ __all__: Sequence[str] = [
     "list_spiders",
     "run_crawl",
     "run_crawl_async",
+    "run_crawl_scrapyd",
     "sample_sources",
     "samples_dir",
 ]

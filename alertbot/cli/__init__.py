@@ -51,6 +51,10 @@ COMMANDS: dict[str, CommandSpec] = {
     "run": CommandSpec(
         "run", "Run the always-on service: scheduled crawls, dispatcher and Telegram bot.", "run"
     ),
+    "sources": CommandSpec("sources", "List and steer the sources: URL, schedule, pause/resume."),
+    "worker": CommandSpec(
+        "worker", "Run an extra outbox dispatcher process next to `alertbot run` (no scheduler).", "worker"
+    ),
     "status": CommandSpec("status", "Show sources, last crawl runs, alert and outbox counts.", "status"),
     "demo": CommandSpec(
         "demo",

@@ -1,10 +1,22 @@
-"""``alertbot run``: placeholder until the always-on service issue."""
+"""``alertbot run``: the always-on service (scheduler, crawls, dispatcher and Telegram bot). docs/service.md."""
 
 from __future__ import annotations
 
-from alertbot.cli._common import not_landed
+import typer
+
+from alertbot.settings import get_settings
 
 
 def run() -> None:
-    """Not built yet."""
-    not_landed("run", "the always-on service issue")
+    """Run until SIGTERM/SIGINT: scheduled crawls (separate processes, timeout and concurrency limit), source
+    health alerts, the outbox dispatcher and, when ALERTBOT_TELEGRAM_TOKEN is set, the Telegram bot.
+
+    On PostgreSQL several `alertbot run` processes elect one leader (scheduler and bot); the others dispatch
+    and stand by to take over. Stops cleanly within 30 s.
+    """
+    from alertbot.service.logs import configure_logging
+    from alertbot.service.runner import run_service
+
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    raise typer.Exit(code=run_service(settings))

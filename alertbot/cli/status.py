@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import typer
 from rich.table import Table
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from alertbot import db as database
 from alertbot.cli._common import console
-from alertbot.models import Alert, CrawlRun, Delivery, Enterprise, Quarantine, Record, Source, Subscriber
+from alertbot.models import (
+    Alert,
+    Delivery,
+    DeliveryStatus,
+    Enterprise,
+    Quarantine,
+    Record,
+    Subscriber,
+    utcnow,
+)
 from alertbot.redact import redact
+from alertbot.service.runner import scheduled_jobs
 from alertbot.settings import get_settings
+from alertbot.sources import list_sources
 
 
 def status() -> None:
-    """Show sources with their last crawl run, and alert, outbox and watchlist counts."""
+    """Show every source (last run, counts, health, next run), alert and outbox counts (depth, failed
+    deliveries) and the next scheduled jobs."""
     settings = get_settings()
     url = settings.resolved_database_url()
     if database.current_revision(url) is None:
@@ -23,24 +38,31 @@ def status() -> None:
         raise typer.Exit(code=1)
     factory = database.session_factory(settings)
     with factory() as session:
-        sources = Table("source 来源", "last run", "status", "seen", "new", "upd", "quar.", "alerts", "error")
-        for source in session.exec(select(Source).order_by(col(Source.key))).all():
-            run = session.exec(
-                select(CrawlRun).where(CrawlRun.source_key == source.key).order_by(col(CrawlRun.id).desc())
-            ).first()
-            if run is None:
-                sources.add_row(source.key, "-", "never run", "", "", "", "", "", "")
-                continue
+        views = list_sources(session, utcnow(), settings.timezone)
+        sources = Table(
+            "source 来源",
+            "last run 上次",
+            "status",
+            "seen",
+            "new",
+            "alerts",
+            "health 健康",
+            "next 下次",
+            "error",
+        )
+        for view in views:
+            run = view.last_run
+            health = view.health if view.healthy else f"[red]{view.health}[/red]"
             sources.add_row(
-                source.key,
-                run.started_at.strftime("%Y-%m-%d %H:%M"),
-                run.status,
-                str(run.records_seen),
-                str(run.records_new),
-                str(run.records_updated),
-                str(run.quarantined),
-                str(run.alerts_new),
-                redact(run.error_detail or "")[:60],
+                view.name,
+                _when(run.started_at, settings.timezone) if run else "never",
+                run.status if run else "",
+                str(run.records_seen) if run else "",
+                str(run.records_new) if run else "",
+                str(run.alerts_new) if run else "",
+                health,
+                "paused" if view.paused else _when(view.next_run_at, settings.timezone),
+                redact(run.error if run and run.error else view.health_detail or "")[:60],
             )
         console.print(sources)
 
@@ -64,4 +86,19 @@ def status() -> None:
         totals.add_row("alerts by status", ", ".join(f"{k} {v}" for k, v in sorted(alerts.items())) or "0")
         totals.add_row("alerts by risk", ", ".join(f"{k} {v}" for k, v in sorted(risks.items())) or "0")
         totals.add_row("outbox", ", ".join(f"{k} {v}" for k, v in sorted(outbox.items())) or "empty")
+        totals.add_row("outbox depth 待发送", str(outbox.get(DeliveryStatus.PENDING.value, 0)))
+        totals.add_row("failed deliveries 投递失败", str(outbox.get(DeliveryStatus.FAILED.value, 0)))
         console.print(totals)
+    jobs = Table("next scheduled jobs 计划任务", "when")
+    for job_id, when in scheduled_jobs(settings):
+        jobs.add_row(job_id, _when(when, settings.timezone))
+    if jobs.row_count:
+        console.print(jobs)
+    else:
+        console.print("no scheduled jobs yet: `alertbot run` creates them", style="dim")
+
+
+def _when(value: dt.datetime | None, tz: str) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
