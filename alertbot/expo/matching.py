@@ -65,7 +65,7 @@ def _term_hits(
     hits: list[Hit] = []
     for text in match_terms(term):
         for hit in matcher.match(Candidate(id=record_id, kind="trademark", text=text, classes=classes)):
-            hits.append(_with_reasons(hit, (f"{reason}:{term}",)))
+            hits.append(_with_reasons(hit, (f"{reason}:{_detail(term)}",)))
         folded = fold(text)
         for core, watch_id, han in _trade_name_index(matcher):
             if _contains(folded, core, han):
@@ -78,7 +78,7 @@ def _term_hits(
                         score=100.0,
                         mark=watch.name_zh or watch.name_en,
                         variant="trade-name",
-                        reasons=(f"{reason}:{term}", TRADE_NAME_REASON),
+                        reasons=(f"{reason}:{_detail(term)}", TRADE_NAME_REASON),
                         class_overlap=tuple(sorted(classes & watch.classes)),
                     )
                 )
@@ -165,3 +165,8 @@ def record_hits(matcher: Any, record: Any) -> list[Hit]:
         brands=[str(b) for b in raw.get("brands") or []],
         classes=record.classes or (),
     )
+
+
+def _detail(term: str) -> str:
+    # A reason code is "code:detail"; a colon inside the crawled term must not split it again.
+    return term.replace(":", "：")

@@ -44,7 +44,6 @@ def test_help_lists_every_command_with_a_one_line_help() -> None:
 @pytest.mark.parametrize(
     ("args", "issue"),
     [
-        (["expo"], "expo spiders"),
         (["run"], "always-on"),
     ],
 )
