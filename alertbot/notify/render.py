@@ -98,7 +98,11 @@ def describe_reason(code: str, lang: str) -> str:
         prefix, detail = code.rsplit(":", 1)
         known = table.get(prefix)
     if known is None:
-        return code
+        # Codes of other stages (the expo's product and brand evidence) are worded in strings.json.
+        key = f"reason.{code.rsplit(':', 1)[0] if detail else code}"
+        if key not in _strings()[lang]:
+            return code
+        known = (translate(key, "zh"), translate(key, "en"))
     zh_text, en_text = known
     text = zh_text if lang == "zh" else en_text
     return f"{text}（{detail}）" if detail and lang == "zh" else f"{text} ({detail})" if detail else text
