@@ -35,6 +35,7 @@ PERIOD = "2026-10"
 AS_OF = dt.date(2026, 11, 5)
 EVIL_MARK = '=HYPERLINK("http://evil.example/steal","click me")'
 EVIL_APPLICANT = "@SUM(A1)"
+MARKUP_MARK = "ACME <script>alert(1)</script> | [win](javascript:alert(1)) **x**"
 SHOW = "CIEME 2026 中国国际装备制造业博览会"
 
 
@@ -65,7 +66,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(2, "acme", "US", "CN", "high", "dismissed", 4, "COPYCAT TRADING LIMITED", None, _local(5)),
     Row(3, "acme", "EM", "CN", "medium", "escalated", 6, "Copycat Trading Co., Ltd.", None, _local(7)),
-    Row(4, "acme", "KR", "KR", "medium", "new", None, "Kim Holdings", None, _local(9)),
+    Row(4, "acme", "KR", "KR", "medium", "new", None, "Kim Holdings", None, _local(9), text=MARKUP_MARK),
     Row(
         5,
         "acme",
@@ -141,7 +142,6 @@ ROWS: tuple[Row, ...] = (
 OCTOBER = tuple(row for row in ROWS if row.created.month == 10)
 BETA_ONLY_STRINGS = (
     "BETA电子",
-    "Beta Electronics",
     "Muster GmbH",
     "Shenzhen Betacopy",
     "北塔仿冒电子",
