@@ -13,6 +13,7 @@ scheduler (docs/service.md), so a change made here by another process is picked 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,29 @@ class SourceView:
         """True when no fault is open on the source."""
         return self.health == "ok"
 
+    def summary_line(self) -> str:
+        """One line for chat (the bot's ``/sources``): name, health, last run, next run (UTC)."""
+        parts = [
+            self.name,
+            self.health if self.healthy else f"{self.health}: {(self.health_detail or '')[:80]}",
+        ]
+        run = self.last_run
+        if run is None:
+            parts.append("never run")
+        else:
+            parts.append(
+                f"last {run.started_at:%Y-%m-%d %H:%M} {run.status} {run.records_seen} seen/{run.records_new} new/"
+                f"{run.alerts_new} alerts"
+            )
+        parts.append(
+            "paused"
+            if self.paused
+            else f"next {self.next_run_at:%Y-%m-%d %H:%M} UTC"
+            if self.next_run_at
+            else ""
+        )
+        return " · ".join(part for part in parts if part)
+
 
 @dataclass(frozen=True)
 class Health:
@@ -221,7 +245,7 @@ def get_source(session: Session, name: str) -> SourceConfig:
     return row
 
 
-def _runs_filter(config: SourceConfig) -> Any:
+def runs_filter(config: SourceConfig) -> Any:
     # Gazette runs carry the spider's name; an expo edition's runs carry the edition's source key.
     if config.kind == "expo":
         return col(CrawlRun.source_key) == config.name
@@ -229,7 +253,7 @@ def _runs_filter(config: SourceConfig) -> Any:
 
 
 def _runs_query(config: SourceConfig) -> Any:
-    return select(CrawlRun).where(_runs_filter(config))
+    return select(CrawlRun).where(runs_filter(config))
 
 
 def runs_of(session: Session, config: SourceConfig, limit: int = 20) -> list[CrawlRun]:
@@ -251,12 +275,43 @@ def last_success_at(session: Session, config: SourceConfig) -> dt.datetime | Non
 # -- schedules ----------------------------------------------------------------------------------------------
 
 
+_WEEKDAY_NUMBER = re.compile(r"(?<![/\d])\d+")
+_WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _crontab_weekdays(field: str) -> str:
+    # crontab counts weekdays from Sunday = 0 (7 too); APScheduler 3's from_crontab reads them from Monday = 0,
+    # so "0 21 * * 4" would fire on Fridays. Names mean the same to both.
+    def name(match: re.Match[str]) -> str:
+        number = int(match.group())
+        if number > 7:
+            raise SourceError(f"weekday {number} is out of range (0-7, Sunday = 0 or 7)")
+        return _WEEKDAY_NAMES[number]
+
+    return _WEEKDAY_NUMBER.sub(name, field)
+
+
 def validate_cron(cron: str, tz: str) -> Any:
-    """The APScheduler trigger of a five-field crontab; :class:`SourceError` with the parser's reason."""
+    """The APScheduler trigger of a five-field crontab (weekdays as in crontab: 0 or 7 = Sunday);
+    :class:`SourceError` with the parser's reason."""
     from apscheduler.triggers.cron import CronTrigger
 
+    fields = cron.split()
+    if len(fields) != 5:
+        raise SourceError(
+            f"cron {cron!r} is not a valid five-field crontab (minute hour day month weekday): "
+            f"it has {len(fields)} fields"
+        )
     try:
-        return CronTrigger.from_crontab(cron.strip(), timezone=tz)
+        minute, hour, day, month, weekday = fields
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_crontab_weekdays(weekday),
+            timezone=tz,
+        )
     except ValueError as error:
         raise SourceError(
             f"cron {cron!r} is not a valid five-field crontab (minute hour day month weekday): {error}"
@@ -390,7 +445,7 @@ def source_view(session: Session, config: SourceConfig, now: dt.datetime, tz: st
             func.coalesce(func.sum(CrawlRun.records_seen), 0),
             func.coalesce(func.sum(CrawlRun.records_new), 0),
             func.coalesce(func.sum(CrawlRun.alerts_new), 0),
-        ).where(_runs_filter(config))
+        ).where(runs_filter(config))
     ).one()
     try:
         upcoming = next_run_at(config, now, tz)
