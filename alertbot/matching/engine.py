@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from alertbot.matching import glyphs, translate
 from alertbot.matching import normalize as nz
 from alertbot.matching.lexicon import (
     HAN_INDUSTRY_WORDS,
@@ -45,7 +46,10 @@ PARTY_FUZZY_MIN_SCORE = 94
 """A party name this long that is this close (fuzz.ratio of name keys) to a known legal name is that company."""
 _NO_PLACE = "\x00"  # key prefix: legal names that carry no place name of their own
 
-_EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional"})
+_EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional", "numeral"})
+_GLOSS_MAX_WORDS = 4
+"""Longest English form of a translated mark looked up in a record (words)."""
+_WILDCARD = "\x00"  # stands for the swapped character in the look-alike index
 _VARIANT_ORDER = {name: i for i, name in enumerate(VARIANTS)}
 
 
@@ -159,6 +163,36 @@ def _inside_longer_pinyin(words: Sequence[str], start: int, end: int) -> bool:
     return not any("".join(words[i:start]) in LATIN_PLACES for i in range(first, start))
 
 
+def _place_swapped(name: str, key: str, known: str) -> bool:
+    """Whether a long name close to a known legal name differs from it in its leading place: a 青岛… company
+    that uses the 字号 of a 大连… enterprise is another company, however alike the rest of the names are.
+    Places we do not list (county-level cities) count too: a Chinese name's first two characters, the
+    usual length of a place name, and a Latin name's first word must agree."""
+    bare = nz.name_key_without_place(name)
+    if bare != key and not known.startswith(key[: len(key) - len(bare)]):
+        return True  # a listed place in front of the record's name that the known name does not have
+    if nz.has_han(key):
+        return key[:2] != known[:2]
+    first = nz.legal_core(name).split()[:1]
+    return bool(first) and not known.startswith(first[0])
+
+
+def _matched_text(ev: _Evidence) -> str:
+    """The words of a record that a translation or look-alike evidence stands on (to tell them from the
+    industry words beside them): the English glosses ("golden cup"), the Chinese word (熊猫), or the mark
+    with its swapped character (银鹜)."""
+    for tag in ev.tags:
+        if tag.startswith("gloss:"):
+            parts = [part.split("=", 1) for part in tag.removeprefix("gloss:").split(" + ")]
+            if ev.mark.kind == "chinese":
+                return " ".join(meaning for _, meaning in parts if meaning != "pinyin")
+            return parts[0][0]
+        if tag.startswith("glyph:"):
+            original, _, rest = tag.removeprefix("glyph:").partition("→")
+            return ev.mark.key.replace(original, rest[:1], 1)
+    return ""
+
+
 def _written_as_acronym(name: str, key: str) -> bool:
     """Whether ``name`` writes ``key`` as a capitalised word among lowercase ones ("SAC Technology Co.")."""
     words = unicodedata.normalize("NFKC", name).replace(".", "").split()
@@ -179,6 +213,12 @@ class Matcher:
         self._han: dict[str, list[_Mark]] = defaultdict(list)
         self._han_start: dict[str, list[_Mark]] = defaultdict(list)
         self._syllable_start: dict[tuple[str, str], list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
+        self._gloss: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
+        self._han_gloss_start: dict[str, list[tuple[_Mark, str, str]]] = defaultdict(list)
+        self._glyph: dict[str, list[tuple[_Mark, int]]] = defaultdict(list)
+        self._glyph_lengths: set[int] = set()
+        self._numeral: dict[str, list[_Mark]] = defaultdict(list)
+        self._industry: dict[str, translate.IndustryWords] = {}
         self._own_names: dict[str, set[str]] = defaultdict(set)
         self._affiliate_names: dict[str, set[str]] = defaultdict(set)
         self.marks: list[_Mark] = []
@@ -187,10 +227,14 @@ class Matcher:
         self._party_cache: dict[str, PartyCheck] = {}
         for watch in watches:
             self._compile(watch)
+        self._compile_chinese_translations()
         nz.pinyin_syllables()  # built once here, so forked workers share it
 
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:
+        self._industry[watch.id] = translate.industry_words(
+            watch.name_zh, watch.name_en, watch.marks, watch.classes
+        )
         for name in (watch.name_zh, watch.name_en):
             self._index_party(name, watch.id, self._own_names)
         for name in watch.affiliates:
@@ -209,6 +253,16 @@ class Matcher:
                     self._pinyin["".join(reading)].append((mark, reading))
                     if len(reading) >= 2:
                         self._syllable_start[reading[0], reading[1]].append((mark, reading))
+                # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once.
+                for form, how in translate.english_forms(text):
+                    self._gloss[form].append((mark, how))
+                # Visual look-alikes: the mark with one character left open, for each character that has
+                # look-alikes; a record fills the gap with a look-alike of that character.
+                if len(key) >= 2:
+                    for i, char in enumerate(key):
+                        if glyphs.look_alikes(char):
+                            self._glyph[key[:i] + _WILDCARD + key[i + 1 :]].append((mark, i))
+                            self._glyph_lengths.add(len(key))
             else:
                 key = nz.skeleton_compact(text)
                 if not key:
@@ -224,7 +278,29 @@ class Matcher:
                         self._index_phonetic(mark)
                 if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
                     self._affix[key[:3]].append(mark)
+            self._index_numerals(mark)
             self.marks.append(mark)
+
+    def _index_numerals(self, mark: _Mark) -> None:
+        # Chinese numerals and digits are the same mark (廿五 = 25, 三一 = 31), and digits read aloud in
+        # Chinese are its pinyin (999 = JIUJIUJIU).
+        numeral = nz.numeral_key(mark.text)
+        if not numeral:
+            return
+        self._numeral[numeral].append(mark)
+        if any(ch.isdigit() for ch in mark.text):
+            spoken = nz.digits_in_han(nz.fold(mark.text)).replace(" ", "")
+            if nz.han_only(spoken) == spoken:  # digits and characters only (999, 361度), not 3SBIO
+                for reading in nz.pinyin_readings(spoken)[:2]:
+                    self._pinyin["".join(reading)].append((mark, reading))
+
+    def _compile_chinese_translations(self) -> None:
+        # English word marks written in Chinese (PANDA → 熊猫): one pass over the dictionary for all marks.
+        latin = [m for m in self.marks if m.kind == "dictionary"]
+        forms = translate.chinese_forms(m.text for m in latin)
+        for mark in latin:
+            for word in forms.get(mark.text, ()):
+                self._han_gloss_start[word[:2]].append((mark, word, f"{word}={nz.fold(mark.text)}"))
 
     def _index_phonetic(self, mark: _Mark) -> None:
         # By consonant frame (the key without its vowels): keys that are equal or one vowel apart share it,
@@ -276,17 +352,27 @@ class Matcher:
                 found.extend(self._han_evidence(text, whole_text=True))
             if nz.is_latin(text) or (han and any(c.isascii() and c.isalpha() for c in text)):
                 found.extend(self._latin_evidence(text))
+            if han:
+                found.extend(self._mixed_script_evidence(text))
+        if self._numeral and (numeral := nz.numeral_key(text)):
+            for mark in self._numeral.get(numeral, ()):
+                if nz.fold(text).replace(" ", "") != nz.fold(mark.text).replace(" ", ""):
+                    found.append(_Evidence(mark, "numeral", 100.0, True, (f"numeral:{numeral}",)))
         result = tuple(found)
         if len(self._text_cache) > CACHE_SIZE:
             self._text_cache.clear()
         self._text_cache[text] = result
         return result
 
-    def _latin_evidence(self, text: str) -> list[_Evidence]:
+    def _latin_evidence(self, text: str, *, translations: bool = True) -> list[_Evidence]:
         found: list[_Evidence] = []
         key = nz.skeleton_compact(text)
         if not key:
             return found
+        if translations:
+            found.extend(self._translation_evidence(nz.fold(text).split()))
+            if not self._pinyin.get(key):
+                found.extend(self._wade_giles_evidence(text))
         words = nz.skeleton(text).split()
         folded = nz.fold(text)
         exact = list(self._latin.get(key, ()))
@@ -357,6 +443,44 @@ class Matcher:
                         found.append(
                             _Evidence(mark, "containment", 100.0 * len(mark.key) / len(key), False, glued)
                         )
+        return found
+
+    def _mixed_script_evidence(self, text: str) -> list[_Evidence]:
+        """Half characters, half pinyin (冰SHAN, BING山): the characters read in pinyin, then the whole text
+        compared as a Latin one; it counts as the mark itself, like its pinyin."""
+        found: list[_Evidence] = []
+        for reading in nz.mixed_script_readings(text):
+            for ev in self._latin_evidence(reading, translations=False):
+                if ev.whole and (ev.variant in _EXACT_FAMILY or ev.variant == "pinyin"):
+                    variant = "pinyin" if ev.mark.kind == "chinese" else "exact"
+                    found.append(_Evidence(ev.mark, variant, 95.0, True, (*ev.tags, "script:mixed")))
+        return found
+
+    def _translation_evidence(self, words: Sequence[str]) -> list[_Evidence]:
+        """English forms of Chinese marks among the words (ICEBERG, GOLDEN CUP MOTORS, ZHANGZI ISLAND)."""
+        found: list[_Evidence] = []
+        gloss = self._gloss
+        if not gloss:
+            return found
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + _GLOSS_MAX_WORDS) + 1):
+                phrase = " ".join(words[start:end])
+                # The gloss itself, not an inflected form: NINE SUNS is not 九阳's "nine sun".
+                for mark, how in gloss.get(phrase, ()):
+                    whole = end - start == len(words)
+                    share = 100.0 * len(phrase) / max(1, len(" ".join(words)))
+                    found.append(_Evidence(mark, "translation", min(85.0, share), whole, (f"gloss:{how}",)))
+        return found
+
+    def _wade_giles_evidence(self, text: str) -> list[_Evidence]:
+        """A Chinese mark romanised in Wade-Giles (Ping-shan, Shen-ku): the same risk as its pinyin."""
+        found: list[_Evidence] = []
+        seen: set[int] = set()
+        for spelling in nz.wade_giles_readings(text):
+            for mark, _reading in self._pinyin.get(spelling, ()):
+                if id(mark) not in seen:
+                    seen.add(id(mark))
+                    found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
         return found
 
     def _mark_latin_key(self, mark: _Mark, fallback: str) -> str:
@@ -438,6 +562,49 @@ class Matcher:
                 whole = whole_text and len(reading) == len(han)
                 share = 100.0 * len(reading) / len(han)
                 found.append(_Evidence(mark, "homophone", 90.0 if whole else min(90.0, share), whole))
+        found.extend(self._han_translation_evidence(han, homophone_starts, whole_text))
+        found.extend(self._look_alike_evidence(han, homophone_starts, whole_text))
+        return found
+
+    def _han_translation_evidence(self, han: str, starts: set[int], whole_text: bool) -> list[_Evidence]:
+        """English word marks written in Chinese (熊猫 for PANDA), where a word of the text starts."""
+        found: list[_Evidence] = []
+        if not self._han_gloss_start:
+            return found
+        for i in sorted(starts):
+            for mark, word, how in self._han_gloss_start.get(han[i : i + 2], ()):
+                if han.startswith(word, i):
+                    whole = whole_text and len(word) == len(han)
+                    share = 100.0 * len(word) / len(han)
+                    found.append(_Evidence(mark, "translation", min(85.0, share), whole, (f"gloss:{how}",)))
+        return found
+
+    def _look_alike_evidence(self, han: str, starts: set[int], whole_text: bool) -> list[_Evidence]:
+        """One character of a Chinese mark swapped for one that looks alike and sounds different (冰山 →
+        水山, 金杯 → 全杯), as a word of its own: where the text (or the name after its place) starts, ending
+        where the text ends or an industry word or a place follows."""
+        found: list[_Evidence] = []
+        if not self._glyph:
+            return found
+        for start in sorted(starts):
+            for length in self._glyph_lengths:
+                window = han[start : start + length]
+                if len(window) < length or not _ends_a_word(han[start + length :]):
+                    continue
+                for i in range(length):
+                    for mark, position in self._glyph.get(window[:i] + _WILDCARD + window[i + 1 :], ()):
+                        original, swapped = mark.key[position], window[position]
+                        if position != i or swapped == original:
+                            continue
+                        rule = glyphs.look_alikes(original).get(swapped)
+                        if rule is None:
+                            continue
+                        whole = whole_text and length == len(han)
+                        found.append(
+                            _Evidence(
+                                mark, "lookalike", 90.0, whole, (f"glyph:{original}→{swapped} ({rule})",)
+                            )
+                        )
         return found
 
     # ------------------------------------------------------------------ evidence from a company name
@@ -449,9 +616,16 @@ class Matcher:
         core = nz.legal_core(name) or nz.fold(name)
         if nz.has_han(core):
             for ev in self._han_evidence(core, whole_text=False):
+                if ev.variant in ("translation", "lookalike"):
+                    found.append(self._with_industry_word(ev, name, core))
+                    continue
                 found.append(
                     _Evidence(ev.mark, "company-name", 90.0, False, (f"variant:{ev.variant}", *ev.tags))
                 )
+        folded_words = core.split()
+        if not nz.has_han(core):
+            for ev in self._translation_evidence(folded_words):
+                found.append(self._with_industry_word(ev, name, core))
         words = nz.skeleton(core).split()
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
@@ -484,6 +658,14 @@ class Matcher:
         self._name_cache[name] = result
         return result
 
+    def _with_industry_word(self, ev: _Evidence, name: str, core: str) -> _Evidence:
+        """Evidence from a company name, tagged with a word of the mark's enterprise's industry if the name
+        holds one beside the mark ("Iceberg Refrigeration", "银鹜食品"); the mark's own words do not count."""
+        industry = self._industry.get(ev.mark.watch_id)
+        word = industry.find(core, skip=_matched_text(ev)) if industry is not None else None
+        tags = (*ev.tags, f"industry-word:{word}") if word else ev.tags
+        return _Evidence(ev.mark, ev.variant, ev.score, False, tags)
+
     # ------------------------------------------------------------------ parties
     @staticmethod
     def _index_party(name: str, watch_id: str, index: dict[str, set[str]]) -> None:
@@ -507,7 +689,7 @@ class Matcher:
             # Spelling slips in long legal names ("Shenyang Blower Work Group") still name the same company.
             choices = [k for k in index if not k.startswith(_NO_PLACE)]
             best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
-            if best is not None:
+            if best is not None and not _place_swapped(name, key, best[0]):
                 found |= index[best[0]]
         return found
 
@@ -542,6 +724,23 @@ class Matcher:
         exactish = ev.whole and (
             ev.variant in _EXACT_FAMILY or (ev.variant == "pinyin" and "pinyin:spaced" not in ev.tags)
         )
+        if ev.variant == "translation":
+            # A translation is a medium risk at most: a trademark in the enterprise's own classes, or a company
+            # name that pairs it with a word of the enterprise's industry.
+            if from_name:
+                if any(tag.startswith("industry-word:") for tag in ev.tags):
+                    return "medium", tuple(reasons)
+                return None, (*reasons, "excluded:translation-without-industry-word")
+            if overlap:
+                return "medium", tuple(reasons)
+            return None, (*reasons, "excluded:translation-outside-classes")
+        if ev.variant == "lookalike":
+            # Medium in any class; high in the enterprise's own classes, or in a company name beside a word of
+            # the enterprise's industry.
+            if from_name:
+                paired = any(tag.startswith("industry-word:") for tag in ev.tags)
+                return ("high" if paired else "medium"), tuple(reasons)
+            return ("high" if overlap else "medium"), tuple(reasons)
         if from_name:
             if mark.kind == "dictionary" and not overlap and "acronym-use" not in ev.tags:
                 return None, (*reasons, "excluded:dictionary-outside-classes")
@@ -550,7 +749,9 @@ class Matcher:
             return "medium", tuple(reasons)
         if mark.kind == "acronym":
             token_copy = ev.variant == "containment" and ev.tags == ("containment:added-word",)
-            if ev.variant not in _EXACT_FAMILY and not token_copy:
+            # Digits read aloud in Chinese (999 = JIUJIUJIU) are the mark itself.
+            spoken_digits = ev.variant == "pinyin" and any(ch.isdigit() for ch in mark.text)
+            if ev.variant not in _EXACT_FAMILY and not token_copy and not spoken_digits:
                 return None, (*reasons, "excluded:acronym-not-exact")
             if not overlap:
                 return None, (*reasons, "excluded:acronym-outside-classes")

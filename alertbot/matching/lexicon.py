@@ -152,8 +152,73 @@ CLEANCO_LEGAL_FORMS: frozenset[tuple[str, ...]] = frozenset(
     if not any(part in _NOT_LEGAL_FORMS for part in terms) and all(p.isalnum() or p == "&" for p in terms)
     for form in _folded_forms(terms)
 )
+# Legal forms spelt out in full, as affiliates write them in long-form filings ("… Gesellschaft mit
+# beschränkter Haftung" for "… GmbH", "Proprietary Limited" for "Pty Ltd"); cleanco's table holds the
+# abbreviations only. Compared without accents (see normalize._strip_latin_forms).
+SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(form.split())
+    for form in (
+        "gesellschaft mit beschrankter haftung",
+        "gesellschaft mit beschraenkter haftung",
+        "gesellschaft mbh",
+        "aktiengesellschaft",
+        "kommanditgesellschaft",
+        "kommanditgesellschaft auf aktien",
+        "offene handelsgesellschaft",
+        "and co kommanditgesellschaft",
+        "proprietary limited",
+        "proprietary",
+        "public limited company",
+        "private limited company",
+        "private limited",
+        "public company limited",
+        "limited liability company",
+        "limited liability partnership",
+        "limited partnership",
+        "besloten vennootschap met beperkte aansprakelijkheid",
+        "besloten vennootschap",
+        "naamloze vennootschap",
+        "societe anonyme",
+        "societe a responsabilite limitee",
+        "societe par actions simplifiee",
+        "societe en nom collectif",
+        "societa per azioni",
+        "societa a responsabilita limitata",
+        "sociedad anonima",
+        "sociedad limitada",
+        "sociedad de responsabilidad limitada",
+        "sociedade anonima",
+        "sociedade limitada",
+        "limitada",
+        "ltda",
+        "aktiebolag",
+        "aktieselskab",
+        "anpartsselskab",
+        "aksjeselskap",
+        "osakeyhtio",
+        "spolka z ograniczona odpowiedzialnoscia",
+        "spolka akcyjna",
+        "społka z ograniczona odpowiedzialnoscia",  # ł has no decomposition: kept by accent stripping
+        "społka akcyjna",
+        "sendirian berhad",
+        "berhad",
+        "perseroan terbatas",
+        "joint stock company",
+        "closed joint stock company",
+        "open joint stock company",
+        "public joint stock company",
+        "kabushiki gaisha",
+        "yugen gaisha",
+        "jusik hoesa",
+        "chusik hoesa",
+    )
+)
 ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
-    sorted(set(LATIN_LEGAL_FORMS) | {t for t in CLEANCO_LEGAL_FORMS if t}, key=len, reverse=True)
+    sorted(
+        set(LATIN_LEGAL_FORMS) | {t for t in CLEANCO_LEGAL_FORMS if t} | set(SPELLED_OUT_LEGAL_FORMS),
+        key=len,
+        reverse=True,
+    )
 )
 LATIN_LEGAL_PREFIXES: tuple[tuple[str, ...], ...] = (("pt",), ("ooo",), ("oao",), ("zao",), ("pao",), ("cv",))
 

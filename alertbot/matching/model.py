@@ -14,11 +14,14 @@ VARIANTS: tuple[str, ...] = (
     "spacing",
     "skeleton",
     "traditional",
+    "numeral",
     "pinyin",
     "homophone",
+    "lookalike",
     "phonetic",
     "typo",
     "containment",
+    "translation",
     "company-name",
 )
 """How a record met a watched mark, strongest first (the order breaks ties between hits)."""
@@ -51,7 +54,22 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
     "variant:typo": ("一处拼写差异", "one-letter misspelling"),
     "variant:containment": ("包含监测商标并加字", "contains the watched mark with added letters or words"),
     "variant:company-name": ("企业名称中使用监测商标", "company name uses the watched mark"),
+    "variant:numeral": (
+        "中文数字与阿拉伯数字互换",
+        "Chinese numerals written as digits, or digits as numerals",
+    ),
+    "variant:lookalike": (
+        "形近字替换（一个字换成字形相近、读音不同的字）",
+        "one character swapped for a look-alike that sounds different",
+    ),
+    "variant:translation": ("商标的中英文翻译", "translation of the mark (Chinese ↔ English)"),
     "pinyin:spaced": ("逐字分写的拼音", "pinyin written syllable by syllable"),
+    "gloss": ("所依据的词典释义（CC-CEDICT）", "the dictionary gloss that matched (CC-CEDICT)"),
+    "glyph": ("被替换的形近字对", "the look-alike character pair that matched"),
+    "numeral": ("数字形式", "the numeral form that matched"),
+    "script:mixed": ("汉字与拼音混写", "Chinese characters and pinyin mixed"),
+    "romanisation:wade-giles": ("威妥玛式拼音", "Wade-Giles romanisation of the mark"),
+    "industry-word": ("名称中含本企业行业用语", "the name holds a word of the enterprise's industry"),
     "containment:added-word": ("商标后/前加通用词", "generic word added to the mark"),
     "containment:affix": ("商标前后粘连词缀", "affix glued to the mark"),
     "mark:coined": ("臆造商标（任何类别均受保护）", "coined mark (protected in every class)"),
@@ -83,6 +101,14 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
         "dictionary-word mark outside the enterprise's classes",
     ),
     "excluded:acronym-not-exact": ("短缩写仅完全相同才预警", "short acronym that is not an exact copy"),
+    "excluded:translation-outside-classes": (
+        "翻译商标，类别不重合",
+        "translation of the mark outside the enterprise's classes",
+    ),
+    "excluded:translation-without-industry-word": (
+        "名称含商标译名但无本企业行业用语",
+        "the name holds a translation of the mark but no word of the enterprise's industry",
+    ),
     "excluded:acronym-outside-classes": (
         "短缩写，类别不重合",
         "short acronym outside the enterprise's classes",

@@ -17,6 +17,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.constants import PINYIN_DICT
 from pypinyin.contrib.tone_convert import to_normal
 
+from alertbot.matching import cedict
 from alertbot.matching.lexicon import (
     ALL_LATIN_LEGAL_FORMS,
     HAN_LEGAL_PREFIXES,
@@ -313,8 +314,18 @@ def _pinyin_alternatives(syllable: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def _common_readings(char: str) -> tuple[str, ...]:
-    """The two most common toneless readings of one character (pypinyin lists the common one first)."""
-    return tuple(dict.fromkeys(pinyin(char, style=Style.NORMAL, heteronym=True)[0][:2]))
+    """The two most common toneless readings of one character (pypinyin lists the common one first).
+
+    The second reading is kept only when it is a word reading in CC-CEDICT (an ordinary meaning, not a
+    surname-only, cross-reference or archaic reading): 万 is "wan", never "mo"; 单 "dan", not "shan";
+    解 "jie", not "xie". A Chinese speaker reading the mark as a word would not use those, while they turn
+    ordinary European words (MODA, SHANTI …) into the pinyin of a watched mark.
+    """
+    readings = tuple(dict.fromkeys(pinyin(char, style=Style.NORMAL, heteronym=True)[0][:2]))
+    if len(readings) < 2:
+        return readings
+    words = cedict.word_readings(char)
+    return readings if not words or readings[1] in words else readings[:1]
 
 
 @lru_cache(maxsize=65536)
@@ -364,22 +375,27 @@ _FORMS_BY_LAST_WORD = _forms_by_last_word(ALL_LATIN_LEGAL_FORMS)
 
 
 def _strip_latin_forms(words: list[str]) -> list[str]:
+    # Forms are compared without accents ("beschränkter", "société", "osakeyhtiö"); the name keeps them.
+    bare = [_strip_accents(w) for w in words]
     changed = True
     while changed and len(words) > 1:
         changed = False
-        for form in _FORMS_BY_LAST_WORD.get(words[-1], ()):
-            if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+        for form in _FORMS_BY_LAST_WORD.get(bare[-1], ()):
+            if len(words) > len(form) and tuple(bare[-len(form) :]) == form:
                 del words[-len(form) :]
+                del bare[-len(form) :]
                 changed = True
                 break
         for form in LATIN_LEGAL_PREFIXES:
             if len(words) > len(form) and tuple(words[: len(form)]) == form:
                 del words[: len(form)]
+                del bare[: len(form)]
                 changed = True
                 break
-        kept = [w for w in words if w not in HANGUL_LEGAL_FORMS]
+        kept = [i for i, w in enumerate(words) if w not in HANGUL_LEGAL_FORMS]
         if kept and len(kept) < len(words):
-            words[:] = kept
+            words[:] = [words[i] for i in kept]
+            bare[:] = [bare[i] for i in kept]
             changed = True
     return words
 
@@ -464,3 +480,163 @@ def is_latin(text: str) -> bool:
 def deletes(key: str) -> set[str]:
     """All strings one deletion away from ``key`` (the symmetric-delete neighbourhood for edit distance 1)."""
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+# ---------------------------------------------------------------- Wade-Giles
+# Wade-Giles writes the unaspirated stops p, t, k, ch, ts where pinyin writes b, d, g, zh/j, z, and marks the
+# aspirated ones with an apostrophe (p', t', k', ch', ts') that filings often drop; so each initial gives
+# every pinyin initial it can stand for, and only real pinyin syllables are kept.
+_WG_INITIALS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ch", ("zh", "j", "ch", "q")),
+    ("hs", ("x",)),
+    ("ts", ("z", "c")),
+    ("tz", ("z", "c")),
+    ("sh", ("sh",)),
+    ("ss", ("s",)),
+    ("p", ("b", "p")),
+    ("t", ("d", "t")),
+    ("k", ("g", "k")),
+    ("j", ("r",)),
+    ("m", ("m",)),
+    ("f", ("f",)),
+    ("n", ("n",)),
+    ("l", ("l",)),
+    ("h", ("h",)),
+    ("s", ("s",)),
+    ("y", ("y",)),
+    ("w", ("w",)),
+    ("", ("",)),
+)
+_WG_FINALS: dict[str, tuple[str, ...]] = {
+    "ung": ("ong",),
+    "iung": ("iong",),
+    "ih": ("i",),
+    "u": ("u", "i"),  # ssu, tzu = si, zi
+    "ieh": ("ie",),
+    "ien": ("ian",),
+    "ueh": ("ue", "ve"),
+    "uei": ("ui",),
+    "o": ("e", "o", "uo"),
+    "eh": ("e",),
+    "erh": ("er",),
+    "ui": ("ui",),
+    "uo": ("uo",),
+}
+_WG_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])['’‘ʼ`](?=[A-Za-z])")
+# Initials pinyin has and Wade-Giles never writes: a word starting with one of them is not Wade-Giles.
+_NOT_WADE_GILES = frozenset("bdgqxzrv")
+
+
+@lru_cache(maxsize=65536)
+def _wade_giles_syllable(word: str) -> tuple[str, ...]:
+    """The pinyin syllables one Wade-Giles syllable can stand for ("ping" → bing, ping; "ku" → gu, ku)."""
+    if not word.isalpha() or not word.isascii() or word[0] in _NOT_WADE_GILES or "q" in word or "x" in word:
+        return ()
+    if word[0] == "c" and not word.startswith("ch"):
+        return ()
+    syllables = pinyin_syllables()
+    found: dict[str, None] = {}
+    for initial, targets in _WG_INITIALS:
+        if not word.startswith(initial):
+            continue
+        final = word[len(initial) :]
+        if not final:
+            continue
+        for target in targets:
+            for pinyin_final in _WG_FINALS.get(final, (final,)):
+                candidate = "you" if target == "y" and word == "yu" else target + pinyin_final
+                if candidate in syllables:
+                    found[candidate] = None
+        if found:
+            break
+    return tuple(found)
+
+
+MAX_WADE_GILES_SPELLINGS = 64
+
+
+@lru_cache(maxsize=65536)
+def wade_giles_readings(text: str) -> tuple[str, ...]:
+    """Joined pinyin spellings of a text written in Wade-Giles, two to four syllables ("Ping-shan" →
+    bingshan, pingshan; "Shen-ku" → shengu, shenku); empty when a word is not a Wade-Giles syllable."""
+    words = fold(_WG_APOSTROPHE_RE.sub("", text)).split()
+    if not 2 <= len(words) <= 4:
+        return ()
+    options = [_wade_giles_syllable(w) for w in words]
+    if not all(options):
+        return ()
+    return tuple("".join(p) for p in itertools.islice(itertools.product(*options), MAX_WADE_GILES_SPELLINGS))
+
+
+# ---------------------------------------------------------------- Chinese numerals
+_HAN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_HAN_UNITS = {"十": 10, "廿": 20, "卅": 30, "百": 100, "千": 1000}
+_NUMERAL_RUN_RE = re.compile("[零〇一二两三四五六七八九十廿卅百千]+")
+
+
+def _numeral_value(run: str) -> str:
+    """A run of Chinese numerals as digits: digit by digit without units (三一 → 31, 九九九 → 999), by value
+    with them (廿五 → 25, 二十五 → 25, 一百零八 → 108)."""
+    if not any(ch in _HAN_UNITS for ch in run):
+        return "".join(str(_HAN_DIGITS[ch]) for ch in run)
+    total, current = 0, 0
+    for ch in run:
+        if ch in _HAN_DIGITS:
+            current = _HAN_DIGITS[ch]
+        else:
+            unit = _HAN_UNITS[ch]
+            if unit in (20, 30):
+                total += unit
+            else:
+                total += (current or 1) * unit
+            current = 0
+    return str(total + current)
+
+
+@lru_cache(maxsize=65536)
+def numeral_key(text: str) -> str:
+    """The text with Chinese numerals written as digits, folded and without spaces ("廿五" → "25", "三六一度"
+    → "361度"); empty when the text has no numeral or digit at all."""
+    folded = fold(text).replace(" ", "")
+    if not any(ch.isdigit() or ch in _HAN_DIGITS or ch in _HAN_UNITS for ch in folded):
+        return ""
+    return _NUMERAL_RUN_RE.sub(lambda m: _numeral_value(m.group()), folded)
+
+
+# ---------------------------------------------------------------- mixed scripts
+@lru_cache(maxsize=65536)
+def mixed_script_readings(text: str) -> tuple[str, ...]:
+    """A text of Chinese characters and Latin letters with the characters written in pinyin, joined to the
+    letters beside them ("冰SHAN" → "bingshan", "BING山" → "bingshan"); each polyphone's common readings are
+    tried. Empty for a text that is not mixed."""
+    folded = fold(text)
+    if not has_han(folded) or not _LATIN_RE.search(folded):
+        return ()
+    pieces: list[tuple[str, ...]] = []
+    for ch in folded:
+        if _HAN_RE.match(ch):
+            pieces.append(tuple(_pinyin_alternatives(_common_readings(ch)[0])[:1] + _common_readings(ch)[1:]))
+        else:
+            pieces.append((ch,))
+    return tuple("".join(p) for p in itertools.islice(itertools.product(*pieces), 8))
+
+
+_DIGIT_HAN = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+def digits_in_han(text: str) -> str:
+    """Digits written as Chinese numerals, digit by digit ("361度" → "三六一度", "999" → "九九九")."""
+    return text.translate(_DIGIT_HAN)

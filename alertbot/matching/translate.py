@@ -1,0 +1,286 @@
+"""Translations of watched marks (zh↔en, from CC-CEDICT) and each enterprise's industry words.
+
+A Chinese mark's English forms are its whole-word glosses (冰山 → ICEBERG, 雪碧 → SPRITE) and the glosses
+of its dictionary words put together (金杯 → GOLD CUP, GOLDEN CUP); a mark of three or more characters also
+counts half-translated, one word in pinyin and the others in English (獐子岛 → ZHANGZI ISLAND). An English
+word mark's Chinese forms are the Chinese words CC-CEDICT glosses with exactly that word (PANDA → 熊猫).
+All forms are computed once, when the watchlist is compiled.
+
+Industry words say what an enterprise trades in, so that a company name pairing a translated mark with
+one of them ("Iceberg Refrigeration") is told from one that does not ("Iceberg Cosmetics"). They come from
+two places: the enterprise's Nice classes (NICE_CLASS_WORDS: the class headings' key words in English and
+Chinese, a closed list like the legal forms) and its own names (the Chinese and English legal names without
+the place, the legal form and the marks: 沈阳新松机器人自动化 → 机器人, 自动化 and their glosses ROBOT,
+AUTOMATION).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from alertbot.matching import cedict
+from alertbot.matching import normalize as nz
+from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, word_zipf
+
+MAX_FORMS = 24
+"""English forms kept per Chinese mark (whole-word glosses first)."""
+GLOSSES_PER_WORD = 4
+"""Glosses of one dictionary word combined with the others' (the commonest senses come first)."""
+SPECIFIC_NOUN_ZIPF = 4.0
+"""The head noun of a two-word gloss stands alone when rarer than this ("tree peony" → PEONY, but
+"trophy cup" does not give CUP)."""
+
+# Nice class → key words of its heading (English stems, matched as word prefixes, and Chinese words).
+# Generic business words (trade, service, international) are left out: they say nothing of an industry.
+_NICE_TEXT: dict[int, str] = {
+    1: "chemical chemistry fertili adhesive resin 化工 化学 肥料 树脂",
+    2: "paint varnish coating pigment dye 涂料 油漆 颜料",
+    3: "cosmetic soap perfum detergent shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护",
+    4: "lubric fuel candle petrol petroleum grease 石油 润滑 燃料 燃油",
+    5: "pharma medicine medical drug vitamin vaccin 制药 药业 医药 药品 生物",
+    6: "metal steel iron alumin hardware copper alloy 钢 铁 金属 五金 铝 铜 合金 钢铁",
+    7: (
+        "machine machinery motor engine pump compressor blower fan robot automat bearing valve turbine "
+        "generator excavat crane 机械 机器 机床 机电 电机 泵 压缩机 鼓风 风机 机器人 自动化 轴承 阀 装备 "
+        "设备 发动机 重工"
+    ),
+    8: "tool cutlery knife knives blade razor 工具 刀具 刀剪",
+    9: (
+        "electronic electric computer software digital camera phone battery semiconductor optic "
+        "network instrument sensor display audio 电子 软件 计算机 电脑 数码 通信 通讯 光电 半导体 电池 仪器 "
+        "智能 网络"
+    ),
+    10: "medical surgical hospital dental diagnostic imaging 医疗 医用 医学 器械",
+    11: (
+        "refrigerat cooling cooler freez air conditioning conditioner heating heater lighting lamp "
+        "ventilat boiler sanitary appliance chiller 制冷 冷冻 冷链 空调 冷气 冰箱 冷藏 冷柜 暖通 照明 灯具 "
+        "锅炉 卫浴 家电 电器 热水器"
+    ),
+    12: (
+        "vehicle auto automobile automotive motors car cars truck bus buses bicycle bike tire tyre "
+        "boat ship aircraft wheel tractor 汽车 客车 轮胎 摩托 船舶 自行车 车业 汽配 车辆 货车"
+    ),
+    13: "firearm firework explosive ammunition 烟花 爆竹 军工",
+    14: "jewel jewellery jewelry watch watches clock precious 珠宝 首饰 钟表 手表 黄金",
+    15: "musical piano guitar 乐器 钢琴",
+    16: "paper printing stationery pen pens packag 纸业 印刷 文具 包装",
+    17: "rubber plastic insulat seal hose 橡胶 塑料 塑胶 绝缘 密封",
+    18: "leather bag bags luggage umbrella handbag 皮革 箱包 皮具",
+    19: "building construct cement concrete glass ceramic tile stone timber 建材 水泥 玻璃 陶瓷 石材 木材",
+    20: "furniture mirror mattress cushion 家具 家居 床垫",
+    21: "kitchen household glassware porcelain cookware tableware 厨具 日用 炊具 餐具",
+    22: "rope tent sack 绳网 帐篷",
+    23: "yarn thread 纱线",
+    24: "textile fabric bedding linen 纺织 面料 家纺 布业",
+    25: "clothing apparel garment fashion shoe shoes footwear 服装 服饰 鞋业 制衣",
+    26: "lace button ribbon embroider 花边 纽扣 刺绣",
+    27: "carpet rug rugs wallpaper 地毯 壁纸",
+    28: "toy toys game games sport sports fitness 玩具 体育 运动 健身",
+    29: "food foods meat fish seafood dairy milk egg frozen snack sausage marine 食品 肉 水产 海产 乳业 乳品 牛奶 海参",
+    30: "food foods coffee tea rice flour bread bakery confection candy sugar noodle sauce season spice 食品 茶 米业 面粉 糖 调味 咖啡",
+    31: "agricultur farm farms fruit vegetable seed seeds aquacultur livestock feed fishery 农业 种子 水果 蔬菜 饲料 养殖 渔业",
+    32: "beverage drink drinks beer brew brewery juice soda 饮料 啤酒 饮品 矿泉水 果汁",
+    33: "wine wines liquor spirit spirits distill baijiu 酒业 白酒 葡萄酒 酿酒",
+    34: "tobacco cigar cigarette 烟草 卷烟",
+    35: "advertis retail marketing 广告 零售",
+    36: "financ bank banking insur invest capital realty 金融 银行 保险 投资 地产",
+    37: "construction repair install maintenance 建设 建筑 工程 安装 维修",
+    38: "telecom communication broadcast 通信 电信 广播",
+    39: "transport logistic shipping travel freight airline 物流 运输 航运 旅游 货运",
+    40: "processing treatment recycl 加工 处理",
+    41: "education training entertain media culture 教育 培训 文化 传媒 娱乐",
+    42: "technology tech software research design engineering scien 科技 技术 软件 研发 设计",
+    43: "restaurant hotel catering cafe 餐饮 酒店 饭店",
+    44: "hospital clinic health beauty 医院 医疗 美容 健康",
+    45: "legal security 法律 安保",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IndustryWords:
+    """What an enterprise trades in: English word stems (prefix-matched) and Chinese words (substrings)."""
+
+    latin: frozenset[str]
+    han: frozenset[str]
+
+    def find(self, name: str, skip: str = "") -> str | None:
+        """The first industry word in ``name`` (a company name), outside the words of ``skip`` (the mark)."""
+        folded = nz.fold(name)
+        if nz.has_han(folded):
+            han = nz.han_only(folded).replace(nz.han_only(skip), "", 1) if skip else nz.han_only(folded)
+            for word in self.han:
+                if word in han:
+                    return word
+        skipped = set(nz.fold(skip).split()) if skip else set()
+        for token in folded.split():
+            if token in skipped or not token.isalpha():
+                continue
+            for stem in self.latin:
+                if token == stem or (len(stem) >= 4 and token.startswith(stem)):
+                    return stem
+        return None
+
+
+def _split(text: str) -> tuple[set[str], set[str]]:
+    latin: set[str] = set()
+    han: set[str] = set()
+    for word in text.split():
+        (han if nz.has_han(word) else latin).add(word)
+    return latin, han
+
+
+NICE_CLASS_WORDS: dict[int, tuple[frozenset[str], frozenset[str]]] = {
+    number: (frozenset(parts[0]), frozenset(parts[1]))
+    for number, text in _NICE_TEXT.items()
+    for parts in [_split(text)]
+}
+
+_NAME_STOPWORDS = frozenset(
+    {"and", "of", "the", "group", "international", "china", "chinese", "industry", "industries", "industrial"}
+    | {"company", "works", "co", "corporation", "holdings", "holding", "science", "development"}
+)
+
+
+def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: Iterable[int]) -> IndustryWords:
+    """An enterprise's industry words: its Nice classes' key words plus the trade words of its own names."""
+    latin: set[str] = set()
+    han: set[str] = set()
+    for number in classes:
+        words = NICE_CLASS_WORDS.get(number)
+        if words:
+            latin |= words[0]
+            han |= words[1]
+    mark_words = {w for m in marks for w in nz.fold(m).split()} | {
+        "".join(r) for m in marks for r in nz.pinyin_readings(m)
+    }
+    for word in nz.legal_core(name_en).split() if name_en else ():
+        trade_word = word.isalpha() and len(word) >= 4 and word not in _NAME_STOPWORDS
+        if trade_word and word not in mark_words and word not in LATIN_PLACES:
+            latin.add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
+    if name_zh:
+        rest = nz.strip_han_place(nz.legal_core(name_zh).replace(" ", ""))
+        for mark in marks:
+            key = nz.han_only(nz.fold(mark))
+            if key and rest.startswith(key):
+                rest = rest[len(key) :]
+        for word in _han_words(rest):
+            if word in ("集团", "公司", "股份", "有限", "控股"):
+                continue
+            han.add(word)
+            for gloss in cedict.glosses(word, limit=2):
+                if " " not in gloss and len(gloss) >= 4:
+                    latin.add(gloss)
+    return IndustryWords(frozenset(latin), frozenset(han))
+
+
+def _han_words(text: str) -> list[str]:
+    """Dictionary words of a Chinese name's trade part, longest first from the left (机器人自动化 → 机器人, 自动化)."""
+    words = []
+    i = 0
+    while i < len(text):
+        for size in (4, 3, 2):
+            piece = text[i : i + size]
+            if len(piece) == size and (piece in HAN_INDUSTRY_WORDS or piece in cedict.entries()):
+                words.append(piece)
+                i += size
+                break
+        else:
+            i += 1
+    return words
+
+
+@lru_cache(maxsize=65536)
+def _segment(han: str) -> tuple[str, ...]:
+    """A Chinese mark cut into dictionary words, longest match from the left (獐子岛 → 獐子? 岛)."""
+    parts: list[str] = []
+    i = 0
+    entries = cedict.entries()
+    while i < len(han):
+        for size in range(min(4, len(han) - i), 0, -1):
+            piece = han[i : i + size]
+            if size == 1 or piece in entries:
+                parts.append(piece)
+                i += size
+                break
+    return tuple(parts)
+
+
+def _word_glosses(word: str) -> list[str]:
+    """Glosses of one dictionary word; a single character's only as single words (its commonest senses)."""
+    found: list[str] = []
+    for gloss in cedict.glosses(word):
+        words = gloss.split()
+        if len(word) == 1 and len(words) > 1:
+            continue
+        if gloss not in found:
+            found.append(gloss)
+        if len(words) == 2 and word_zipf(words[1]) < SPECIFIC_NOUN_ZIPF and words[1] not in found:
+            found.append(words[1])  # "tree peony" → "peony"
+    return found[:GLOSSES_PER_WORD]
+
+
+def _translations(han: str) -> list[tuple[str, str]]:
+    """(English, how) for a run of characters: its own glosses, else its dictionary words' glosses combined."""
+    whole = [(g, f"{han}={g}") for g in _word_glosses(han)]
+    parts = _segment(han)
+    if len(parts) == 1:
+        return whole
+    options = [[(g, f"{part}={g}") for g in _word_glosses(part)] for part in parts]
+    combined = [
+        (" ".join(t for t, _ in combo), " + ".join(h for _, h in combo))
+        for combo in itertools.islice(itertools.product(*options), MAX_FORMS)
+    ]
+    return whole + combined
+
+
+@lru_cache(maxsize=65536)
+def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
+    """English forms of a Chinese mark, each (form, how): whole-word glosses, glosses put together, and
+    (three characters or more) half-translations with two or more characters left in pinyin
+    (獐子岛 → ZHANGZI ISLAND)."""
+    han = nz.han_only(nz.fold(mark))
+    if len(han) < 2:
+        return ()
+    forms: dict[str, str] = {}
+    for form, how in _translations(han):
+        forms.setdefault(form, how)
+    for k in range(1, len(han)):
+        left, right = han[:k], han[k:]
+        for spelt, other, pinyin_first in ((left, right, True), (right, left, False)):
+            readings = nz.pinyin_readings(spelt) if len(spelt) >= 2 else ()
+            if not readings:
+                continue
+            pinyin = "".join(readings[0])
+            for gloss, how in _translations(other)[:GLOSSES_PER_WORD]:
+                if pinyin_first:
+                    forms.setdefault(f"{pinyin} {gloss}", f"{spelt}=pinyin + {how}")
+                else:
+                    forms.setdefault(f"{gloss} {pinyin}", f"{how} + {spelt}=pinyin")
+    return tuple(itertools.islice(forms.items(), MAX_FORMS))
+
+
+def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Chinese words of two or more characters whose first meaning in CC-CEDICT is an English word mark
+    (PANDA → 熊猫, ICEBERG → 冰山), for each of ``marks``; one pass over the dictionary for all of them."""
+    targets = {" ".join(nz.fold(m).split()): m for m in marks}
+    targets = {t: m for t, m in targets.items() if t}
+    if not targets:
+        return {}
+    alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
+    pattern = re.compile(r"\b(?:" + alternatives + r")\b")
+    found: dict[str, list[str]] = {}
+    for word, entries in cedict.entries().items():
+        if len(word) < 2:
+            continue
+        for reading, senses in entries:
+            if reading[:1].isupper() or not senses or not pattern.search(senses[0].lower()):
+                continue
+            first = cedict.glosses_of_sense(senses[0])
+            mark = targets.get(first[0]) if first else None
+            if mark is not None and word not in found.get(mark, []):
+                found.setdefault(mark, []).append(word)
+    return {mark: tuple(words) for mark, words in found.items()}
