@@ -100,7 +100,6 @@ async def on_decision(update: Update, context: Context, caller: Caller) -> None:
     lang = caller.language
     if proposal is None:
         await query.answer(t("bot.flow.expired", lang), show_alert=True)
-        await _drop_buttons(update)
         return
     await _drop_buttons(update)
     if parts[1] != "ok":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tests.notify.botapi_standin import BotApiStandIn, RecordedRequest, _decode_body
 
@@ -58,7 +58,7 @@ class BotStandIn(BotApiStandIn):
         return status, answer
 
     def serve_file(self, path: str) -> tuple[int, bytes] | None:
-        route = urlsplit(path).path
+        route = unquote(urlsplit(path).path)
         prefix = f"/file/bot{self.token}/documents/"
         if not route.startswith("/file/"):
             return None
