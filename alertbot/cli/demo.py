@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import col, select
 
@@ -80,24 +81,63 @@ def _seed(settings: Settings) -> int:
     return len(rows)
 
 
-def _crawl_samples() -> list[tuple[str, str]]:
-    """Every bundled sample crawled by the real spiders, in one Scrapy process (``scrapy crawlmany``): starting
-    a process per sample would spend most of the demo on start-up. Each crawl's line is printed as it ends."""
+def _crawl_samples(settings: Settings) -> list[tuple[str, str]]:
+    """Every bundled gazette sample and every bundled expo edition's sample list, crawled by the real spiders in
+    one Scrapy process (``scrapy crawlmany``): starting a process per sample would spend most of the demo on
+    start-up. Each crawl's line is printed as it ends."""
     from alertbot.crawling import CrawlBatch, sample_sources
+    from alertbot.expo import crawl_spec
+    from alertbot.expo.runner import sample_crawls
 
-    batch = CrawlBatch([(name, {"file": url}) for name, url in sample_sources()])
+    crawls: list[tuple[str, dict[str, str]]] = [(name, {"file": url}) for name, url in sample_sources()]
+    labels = [Path(url).name for _name, url in sample_sources()]
+    for edition, url in sample_crawls(settings):
+        crawls.append(crawl_spec(edition, settings, url))
+        labels.append(f"{edition.id} ({edition.format})")
+    batch = CrawlBatch(crawls)
+    label_of = {id(args): label for (_name, args), label in zip(batch.crawls, labels, strict=True)}
     results: list[tuple[str, str]] = []
     with console.status(f"crawling {len(batch.crawls)} samples in one Scrapy process …"):
         for (name, args), result in batch.run(timeout_s=DEMO_CRAWL_TIMEOUT_S):
             results.append((name, result.status))
             style = "green" if result.status == "ok" else "red"
             counts = _ingest_counts(result.ingest)
-            console.print(
-                f"  {name:<18} [{style}]{result.status}[/{style}]  {Path(args['file']).name}  {counts}"
-            )
+            console.print(f"  {name:<18} [{style}]{result.status}[/{style}]  {label_of[id(args)]}  {counts}")
             for error in result.errors[:3]:
-                err_console.print(f"    {error}")
+                err_console.print(f"    {escape(error)}")
     return results
+
+
+def _flagged_booths_table(settings: Settings) -> tuple[Table, int]:
+    """The bundled expo editions' flagged booths by hall and booth: what the on-site team would act on."""
+    from alertbot.expo import flagged_booths
+    from alertbot.expo.runner import sample_crawls
+
+    table = Table(
+        "show 展会",
+        "hall 展馆",
+        "booth 展位",
+        "exhibitor 展商",
+        "enterprise 企业",
+        "matched 命中",
+        "risk 风险",
+        title="flagged booths 可疑展位",
+    )
+    count = 0
+    with database.session_factory(settings)() as session:
+        for edition, _url in sample_crawls(settings):
+            for booth in flagged_booths(session, edition.id):
+                count += 1
+                table.add_row(
+                    escape(edition.id),
+                    escape(booth.hall),
+                    escape(booth.booth),
+                    escape(booth.name_zh or booth.name_en or booth.name_raw),
+                    escape(f"{booth.enterprise} ({booth.watch_id})"),
+                    escape(booth.mark),
+                    f"[{RISK_STYLE.get(booth.risk, '')}]{RISK_ZH.get(booth.risk, '')} {booth.risk}[/]",
+                )
+    return table, count
 
 
 def _ingest_counts(ingest: dict[str, Any]) -> str:
@@ -134,12 +174,14 @@ def _alerts_table(settings: Settings) -> tuple[Table, int]:
             count += 1
             table.add_row(
                 f"[{RISK_STYLE.get(alert.risk, '')}]{RISK_ZH.get(alert.risk, '')} {alert.risk}[/]",
-                f"{enterprise.name_zh}\n{enterprise.id}",
-                f"{alert.mark} ({alert.variant})",
-                record.text or "",
-                f"{record.applicant or '-'}"
-                + (f" [{record.applicant_country}]" if record.applicant_country else ""),
-                f"{record.source_key} {record.native_id}",
+                escape(f"{enterprise.name_zh}\n{enterprise.id}"),
+                escape(f"{alert.mark} ({alert.variant})"),
+                escape(record.text or ""),
+                escape(
+                    f"{record.applicant or '-'}"
+                    + (f" [{record.applicant_country}]" if record.applicant_country else "")
+                ),
+                escape(f"{record.source_key} {record.native_id}"),
                 alert.opposition_deadline.isoformat() if alert.opposition_deadline else "-",
             )
     return table, count
@@ -170,16 +212,24 @@ def demo(
     entries = _seed(settings)
     console.print(f"[bold]1.[/bold] watchlist: {entries} enterprises imported from {sample_watchlist().name}")
     console.print("[bold]2.[/bold] crawling the bundled sample sources with the real spiders:")
-    crawled = _crawl_samples()
+    crawled = _crawl_samples(settings)
     table, count = _alerts_table(settings)
     console.print(f"[bold]3.[/bold] matching: {count} alerts")
     # Piped output (CI logs, `| less`) would otherwise be cut to 80 columns and truncate every cell.
-    Console(soft_wrap=True, width=max(console.width, 160)).print(table)
+    wide = Console(soft_wrap=True, width=max(console.width, 160))
+    wide.print(table)
+    booths, flagged = _flagged_booths_table(settings)
+    console.print(f"[bold]4.[/bold] expo: {flagged} flagged booths, by hall and booth")
+    wide.print(booths)
     sent = _deliver(settings)
     emails = sorted(outbox.glob("*.eml"))
     console.print(
-        f"[bold]4.[/bold] outbox: {sent} deliveries sent, {len(emails)} e-mails written to {outbox}/"
+        f"[bold]5.[/bold] outbox: {sent} deliveries sent, {len(emails)} e-mails written to {outbox}/"
     )
+    from alertbot.report import write_demo_report
+
+    report = write_demo_report(settings, outbox / "report")
+    console.print(f"[bold]6.[/bold] report of this run: {report} (markdown and charts beside it)")
     failed = [name for name, status in crawled if status != "ok"]
     if failed:
         err_console.print(f"[red]spiders that failed: {', '.join(failed)}[/red] (see `alertbot status`)")

@@ -122,7 +122,7 @@ def build_report(
     md = write_markdown(data, tables, charts, lang, out_dir / f"{stem}.md") if "md" in wanted else None
     csv_files = tuple(write_csv(data, tables, lang, out_dir, stem)) if "csv" in wanted else ()
     summary = tuple(
-        (name, value.isoformat() if isinstance(value, dt.date) else "" if value is None else str(value))
+        (name, value.isoformat() if isinstance(value, dt.date) else "–" if value is None else str(value))
         for name, value in summary_rows(data, lang)
     )
     files = ReportFiles(

@@ -13,13 +13,13 @@ import datetime as dt
 import functools
 import importlib.util
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from alertbot.report.data import RISKS, STATUSES, Breakdown, ReportData
-from alertbot.report.labels import label, value_label
+from alertbot.report.labels import country_label, label, value_label
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +170,13 @@ def _by_month(data: ReportData, lang: str, path: Path) -> Chart:
     return _save(figure, "by_month", title, path)
 
 
-def _bars(rows: Sequence[Breakdown], lang: str, key: str, title_key: str, path: Path) -> Chart:
+def _bars(
+    rows: Sequence[Breakdown], lang: str, key: str, title_key: str, path: Path, name: Callable[[str], str]
+) -> Chart:
     title = drawable(label(title_key, lang))
     shown = list(rows[:TOP_BARS])
     rest = sum(row.raised for row in rows[TOP_BARS:])
-    names = [drawable(row.key) if row.key else label("unknown", lang) for row in shown]
+    names = [drawable(name(row.key)) if row.key else label("unknown", lang) for row in shown]
     values = [row.raised for row in shown]
     if rest:
         names.append(label("chart.other", lang))
@@ -216,7 +218,12 @@ def render_charts(data: ReportData, lang: str, out_dir: Path, stem: str) -> list
         return [
             _by_month(data, lang, out_dir / f"{stem}-chart-by_month.png"),
             _bars(
-                data.by_office, lang, "by_office", "chart.by_office", out_dir / f"{stem}-chart-by_office.png"
+                data.by_office,
+                lang,
+                "by_office",
+                "chart.by_office",
+                out_dir / f"{stem}-chart-by_office.png",
+                lambda key: key,
             ),
             _bars(
                 data.by_country,
@@ -224,6 +231,7 @@ def render_charts(data: ReportData, lang: str, out_dir: Path, stem: str) -> list
                 "by_country",
                 "chart.by_country",
                 out_dir / f"{stem}-chart-by_country.png",
+                lambda code: country_label(code, lang),
             ),
             _triage(data, lang, out_dir / f"{stem}-chart-triage.png"),
         ]

@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from alertbot.alerting import applicant_key
 from alertbot.models import Alert, AlertStatus, AuditLog, CrawlRun, Enterprise, Record
+from alertbot.report.labels import country_code
 from alertbot.report.period import Period, trailing_months
 
 TRIAGE_ACTIONS = ("alert.confirm", "alert.dismiss", "alert.escalate")
@@ -247,7 +248,7 @@ def _alert_rows(
                 status=alert.status,
                 kind=record.kind,
                 office_or_show=_show_of(record) if is_expo else (record.office or ""),
-                country=(record.applicant_country or "").upper(),
+                country=country_code(record.applicant_country),
                 mark=alert.mark,
                 applicant=record.applicant or "",
                 applicant_key=alert.applicant_key or applicant_key(record.applicant),

@@ -128,6 +128,45 @@ _LABELS: Mapping[str, tuple[str, str]] = {
 
 LANGUAGES = ("zh", "en")
 
+# Countries the centre's sources name most, by ISO code: (Chinese name, the spellings sources use besides the
+# code). Expo lists give 中国/中國 where gazettes give CN; the report counts them as one country.
+COUNTRIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "CN": ("中国", ("中国", "中國", "CHINA", "PRC", "PEOPLE'S REPUBLIC OF CHINA", "中华人民共和国")),
+    "HK": ("中国香港", ("香港", "HONG KONG")),
+    "TW": ("中国台湾", ("台湾", "臺灣", "TAIWAN")),
+    "US": ("美国", ("美国", "美國", "USA", "UNITED STATES", "UNITED STATES OF AMERICA")),
+    "JP": ("日本", ("日本", "JAPAN")),
+    "KR": ("韩国", ("韩国", "韓國", "KOREA", "SOUTH KOREA", "REPUBLIC OF KOREA")),
+    "DE": ("德国", ("德国", "德國", "GERMANY")),
+    "SG": ("新加坡", ("新加坡", "SINGAPORE")),
+    "GB": ("英国", ("英国", "英國", "UNITED KINGDOM", "UK")),
+    "FR": ("法国", ("法国", "FRANCE")),
+    "IT": ("意大利", ("意大利", "ITALY")),
+    "PL": ("波兰", ("波兰", "POLAND")),
+    "RU": ("俄罗斯", ("俄罗斯", "RUSSIA")),
+    "IN": ("印度", ("印度", "INDIA")),
+    "VN": ("越南", ("越南", "VIETNAM", "VIET NAM")),
+    "TH": ("泰国", ("泰国", "THAILAND")),
+    "MY": ("马来西亚", ("马来西亚", "MALAYSIA")),
+    "AE": ("阿联酋", ("阿联酋", "UNITED ARAB EMIRATES", "UAE")),
+}
+_COUNTRY_CODES = {spelling: code for code, (_, spellings) in COUNTRIES.items() for spelling in spellings}
+
+
+def country_code(value: str | None) -> str:
+    """The ISO code of a country as a source wrote it (``中國`` → ``CN``); unknown spellings upper-cased."""
+    text = " ".join((value or "").split()).upper()
+    return _COUNTRY_CODES.get(text, text)
+
+
+def country_label(code: str, lang: str) -> str:
+    """``中国（CN）`` in Chinese, the code in English; unknown codes as they are."""
+    if not code:
+        return label("unknown", lang)
+    if lang == "zh" and code in COUNTRIES:
+        return f"{COUNTRIES[code][0]}（{code}）"
+    return code
+
 
 def check_lang(lang: str) -> str:
     """``lang`` when it is ``zh`` or ``en``; raises :class:`ValueError` otherwise."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from alertbot.report.data import STATUSES, Breakdown, ReportData
-from alertbot.report.labels import label, value_label
+from alertbot.report.labels import country_label, label, value_label
 
 Cell = str | int | float | dt.date | dt.datetime | None
 
@@ -98,7 +98,13 @@ def report_tables(data: ReportData, lang: str) -> list[Table]:
     tables = [
         _breakdown_table("by_enterprise", data.by_enterprise, "col.enterprise", lang, names),
         _breakdown_table("by_office", data.by_office, "col.office", lang),
-        _breakdown_table("by_country", data.by_country, "col.country", lang),
+        _breakdown_table(
+            "by_country",
+            data.by_country,
+            "col.country",
+            lang,
+            {b.key: country_label(b.key, lang) for b in data.by_country},
+        ),
         _breakdown_table("by_risk", data.by_risk, "col.risk", lang, risk_names),
         Table(
             "triage_times",

@@ -157,7 +157,9 @@ def write_markdown(
     """The report as one markdown document: summary list, one section per table, the charts as images."""
     lines = [f"# {md_inert(report_title(data, lang))}", ""]
     for name, value in summary_rows(data, lang):
-        lines.append(f"- {md_inert(name)}: **{md_inert(value)}**")
+        lines.append(
+            f"- {md_inert(name)}: **{md_inert(value)}**" if value is not None else f"- {md_inert(name)}: –"
+        )
     lines.append("")
     for chart in charts:
         lines.append(f"![{md_inert(chart.title)}]({chart.path.name})")

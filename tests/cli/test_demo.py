@@ -70,3 +70,23 @@ def test_demo_writes_one_email_per_alert_and_recipient(demo_run) -> None:
     assert "staff@centre.example.cn" in recipients
     assert "ip@siasun.example.cn" in recipients
     assert f"{len(emails)} e-mails written" in completed.stdout
+
+
+def test_demo_ends_with_a_report_of_its_own_run_and_says_where(demo_run) -> None:
+    from openpyxl import load_workbook
+
+    workdir, completed = demo_run
+    line = next(ln for ln in completed.stdout.splitlines() if "report of this run:" in ln)
+    path = workdir / line.split("report of this run:", 1)[1].split()[0]
+    assert path.parent == workdir / "outbox" / "report"
+    assert path.suffix == ".xlsx"
+    assert path.with_suffix(".md").is_file()
+    assert len(list(path.parent.glob("*-chart-*.png"))) == 4
+    engine = sa.create_engine(f"sqlite:///{workdir / '.alertbot-demo' / 'alertbot.sqlite'}")
+    with engine.connect() as conn:
+        alerts = conn.exec_driver_sql("select count(*) from alert").scalar()
+    engine.dispose()
+    summary = load_workbook(path).worksheets[0]
+    figures = {row[0]: row[1] for row in summary.iter_rows(min_row=4, max_col=2, values_only=True)}
+    assert figures["新增预警"] == alerts
+    assert alerts
