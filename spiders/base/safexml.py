@@ -9,6 +9,7 @@ refused, as is an internal DTD subset too long to inspect. libxml2 itself refuse
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from typing import IO, Any
@@ -27,6 +28,8 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE\b")
 _EXTERNAL_ENTITY = re.compile(rb"<!ENTITY\s+(?:%\s*)?[^\s>]+\s+(?:SYSTEM|PUBLIC)\b")
 _PARAMETER_ENTITY = re.compile(rb"<!ENTITY\s+%")
 _SUBSET_END = re.compile(rb"\]\s*>")
+_ENCODING_DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+REPLACEMENT = "\ufffd"
 _AMPLIFICATION_MESSAGES = ("amplification", "entity loop", "detected an entity reference loop")
 
 
@@ -44,6 +47,7 @@ class LimitedReader:
     def __init__(self, raw: IO[bytes], max_bytes: int, name: str, head: bytes = b"") -> None:
         self._raw = raw
         self._head = head
+        self.head = head
         self._max = max_bytes
         self._name = name
         self.bytes_read = 0
@@ -66,6 +70,41 @@ class LimitedReader:
                 "(raise the spider's XML_MAX_BYTES setting if the file is genuine)"
             )
         return chunk
+
+
+def is_utf8_document(head: bytes) -> bool:
+    """Whether the document is UTF-8 by its declaration (none means UTF-8) and has no UTF-16/32 BOM."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return False
+    declared = _ENCODING_DECLARATION.match(head.removeprefix(codecs.BOM_UTF8))
+    return declared is None or declared.group(1).decode("ascii").lower().replace("_", "-") in {
+        "utf-8",
+        "utf8",
+    }
+
+
+class Utf8Repairer:
+    """A binary reader that passes UTF-8 through and replaces bytes that are not UTF-8 by U+FFFD.
+
+    libxml2 stops at the first invalid byte ("Input is not proper UTF-8"), losing every record after it.
+    Replaced, the document parses on; a record whose text then holds U+FFFD is quarantined by
+    :meth:`spiders.base.spider.GazetteSpider.build`, so only the affected record is lost.
+    ``replaced`` counts the bad sequences.
+    """
+
+    def __init__(self, raw: LimitedReader | IO[bytes]) -> None:
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.replaced = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Read like ``io.RawIOBase.read`` (a chunk may come back a little longer than ``size``)."""
+        chunk = self._raw.read(size)
+        text = self._decoder.decode(chunk, final=not chunk)
+        added = text.count(REPLACEMENT)
+        if added:
+            self.replaced += max(added - chunk.count(REPLACEMENT.encode()), 0)
+        return text.encode("utf-8")
 
 
 def check_prolog(head: bytes, name: str) -> None:
@@ -117,7 +156,8 @@ def iterparse_records(
     The caller reads what it needs from the element before asking for the next one; the element is then
     cleared and its already-processed previous siblings are removed from the tree.
     """
-    stream = guarded_stream(raw, name, max_bytes)
+    guarded = guarded_stream(raw, name, max_bytes)
+    stream = Utf8Repairer(guarded) if is_utf8_document(guarded.head) else guarded
     context = etree.iterparse(stream, events=("end",), tag=tag, **PARSER_OPTIONS)
     try:
         for _event, element in context:
@@ -134,6 +174,9 @@ def iterparse_records(
 def parse_document(data: bytes, name: str) -> etree._Element:
     """Parse one complete (small) document with the hardened parser."""
     check_prolog(data[:PROLOG_PEEK_BYTES], name)
+    if is_utf8_document(data[:PROLOG_PEEK_BYTES]):
+        # Bad bytes become U+FFFD instead of ending the parse (see Utf8Repairer).
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
     parser = etree.XMLParser(**PARSER_OPTIONS)
     try:
         return etree.fromstring(data, parser)

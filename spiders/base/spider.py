@@ -46,7 +46,7 @@ from twisted.python.failure import Failure
 
 from spiders.base.archive import ArchiveLimits, CorruptFileError, ZipBombError
 from spiders.base.fields import FieldError
-from spiders.base.safexml import UnsafeXMLError
+from spiders.base.safexml import REPLACEMENT, UnsafeXMLError
 from spiders.items import QuarantineItem, RecordIn
 
 Item = RecordIn | QuarantineItem
@@ -318,7 +318,19 @@ class GazetteSpider(scrapy.Spider):
     # ---- records --------------------------------------------------------------------------------------
 
     def build(self, element: etree._Element | None, native_id: str | None, **fields: Any) -> Item:
-        """A validated record, or a quarantine item naming the failing field."""
+        """A validated record, or a quarantine item naming the failing field.
+
+        A field holding U+FFFD came from bytes that were not UTF-8 (replaced so the rest of the file parses,
+        see ``safexml.Utf8Repairer``): that record is quarantined, the file goes on.
+        """
+        garbled = sorted(name for name, value in fields.items() if _has_replacement(value))
+        if garbled:
+            return self.quarantined(
+                element,
+                native_id,
+                f"the source file is not valid UTF-8 in field(s) {', '.join(garbled)} "
+                "(undecodable bytes, shown as U+FFFD)",
+            )
         try:
             return RecordIn(source=fields.pop("source", self.source_key), native_id=native_id or "", **fields)
         except ValidationError as error:
@@ -336,6 +348,16 @@ class GazetteSpider(scrapy.Spider):
             reason=reason,
             snippet=snippet(element) if element is not None else "",
         )
+
+
+def _has_replacement(value: Any) -> bool:
+    if isinstance(value, str):
+        return REPLACEMENT in value
+    if isinstance(value, dict):
+        return any(_has_replacement(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_replacement(v) for v in value)
+    return False
 
 
 def _describe(error: ValidationError) -> str:

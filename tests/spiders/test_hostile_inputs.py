@@ -61,3 +61,57 @@ def test_a_crawl_records_a_zip_bomb_and_goes_on_with_the_next_file(
     assert [run.status for run in db.runs] == ["error", "error"]
     assert "zip bomb" in (db.runs[0].error_detail or "")
     assert not db.records
+
+
+BAD_UTF8 = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "st66" / "wipo-st66-bad-utf8.sample.xml"
+).read_bytes()
+
+
+def _bad_utf8_daily() -> bytes:
+    from tests.spiders.standins import fixture_bytes
+
+    sample = fixture_bytes("uspto_tm_daily", "uspto-tm-daily.sample.xml")
+    return sample.replace(b"<mark-identification>SUVENEER<", b"<mark-identification>SUVEN\xc3(EER<", 1)
+
+
+def test_bad_utf8_in_the_middle_costs_one_record_not_the_rest_of_the_file() -> None:
+    from spiders.items import QuarantineItem, RecordIn
+
+    items = list(St66TrademarkSpider().parse_source(BAD_UTF8, "EM.xml"))
+    records = [i.native_id for i in items if isinstance(i, RecordIn)]
+    quarantined = [i for i in items if isinstance(i, QuarantineItem)]
+    assert records == ["019990001", "019990003", "019990004"]
+    assert [q.native_id for q in quarantined] == ["019990002"]
+    assert "not valid UTF-8" in quarantined[0].reason
+    assert "text" in quarantined[0].reason
+
+
+def test_bad_utf8_in_a_uspto_daily_file_costs_one_record() -> None:
+    from spiders.items import QuarantineItem, RecordIn
+
+    good = {
+        i.native_id
+        for i in UsptoTmDailySpider().parse_source(_bad_utf8_daily().replace(b"\xc3(", b""), "apc240925.xml")
+        if isinstance(i, RecordIn)
+    }
+    items = list(UsptoTmDailySpider().parse_source(_bad_utf8_daily(), "apc240925.xml"))
+    records = {i.native_id for i in items if isinstance(i, RecordIn)}
+    [quarantined] = [i for i in items if isinstance(i, QuarantineItem)]
+    assert quarantined.native_id in good
+    assert records == good - {quarantined.native_id}
+    assert "not valid UTF-8" in quarantined.reason
+
+
+@pytest.mark.slow
+def test_a_crawl_of_a_file_with_bad_utf8_stores_every_other_record(
+    http_server: LocalServer, settings: Settings
+) -> None:
+    (http_server.root / "EM.xml").write_bytes(BAD_UTF8)
+    result = run_crawl("st66", file=http_server.url("EM.xml"), settings=FAST_CRAWL, timeout_s=120)
+    assert result.status == "partial", result.log_tail
+    db = stored(settings.resolved_database_url())
+    assert {key[1] for key in db.records} == {"019990001", "019990003", "019990004"}
+    [row] = db.quarantine
+    assert row.native_id == "019990002"
+    assert "UTF-8" in row.reason
