@@ -90,3 +90,21 @@ def test_demo_ends_with_a_report_of_its_own_run_and_says_where(demo_run) -> None
     figures = {row[0]: row[1] for row in summary.iter_rows(min_row=4, max_col=2, values_only=True)}
     assert figures["新增预警"] == alerts
     assert alerts
+
+
+def test_demo_crawls_the_bundled_expo_editions_and_lists_their_flagged_booths(demo_run) -> None:
+    workdir, completed = demo_run
+    assert "cieme-2026" in completed.stdout
+    assert "giic-2026" in completed.stdout
+    engine = sa.create_engine(f"sqlite:///{workdir / '.alertbot-demo' / 'alertbot.sqlite'}")
+    with engine.connect() as conn:
+        booths = conn.exec_driver_sql(
+            "select r.source_key, r.hall, r.booth from alert a join record r on r.id = a.record_id"
+            " where r.kind = 'exhibitor' and a.status != 'dismissed'"
+        ).all()
+    engine.dispose()
+    assert {source for source, _, _ in booths} == {"cieme-2026", "giic-2026"}
+    assert f"expo: {len(booths)} flagged booths" in completed.stdout
+    for _source, hall, booth in booths:
+        assert hall and booth
+        assert booth in completed.stdout, f"flagged booth {booth} is listed"
