@@ -63,6 +63,7 @@ FAILURE_NOTICE_PREFIX = "delivery-failed:"
 DIGEST_KINDS = frozenset({"digest"})
 REPORT_KINDS = frozenset({"initial-report"})
 NOTICE_KINDS = frozenset({"notice", "escalation"})
+REPORT_MAIL_KIND = "report"  # the periodic report e-mail (alertbot.report), built when due
 _ERROR_LIMIT = 1000
 
 
@@ -426,6 +427,10 @@ class Dispatcher:
             views = self._views(session, [(alert_id, None) for alert_id in ids], today)
             title = _report_title(session, head.payload.get("enterprise_id"), len(views), lang)
             return subscriber, render_digest(views, lang, title=title)
+        if head.kind == REPORT_MAIL_KIND:
+            from alertbot.report.mail import report_message  # loads matplotlib only when a report is due
+
+            return subscriber, report_message(session, self.settings, head.payload, lang)
         if head.kind in DIGEST_KINDS:
             pairs = [
                 (row.alert_id, row.payload.get("event")) for row in unit.rows if row.alert_id is not None

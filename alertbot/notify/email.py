@@ -61,7 +61,24 @@ def build_email(
         mime["X-Alertbot-Alert-Ids"] = ",".join(map(str, message.alert_ids))
     mime.set_content(message.text, charset="utf-8")
     mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    # An attachment with a content_id (alertbot.report.mail.InlineImage: a report's charts) is shown inside
+    # the HTML body (<img src="cid:...">): it joins the HTML part as multipart/related instead of the list.
+    inline = [attachment for attachment in message.attachments if getattr(attachment, "content_id", "")]
+    html_part = mime.get_body(preferencelist=("html",)) if inline else None
+    if html_part is not None:
+        for image in inline:
+            maintype, _, subtype = image.mimetype.partition("/")
+            html_part.add_related(
+                image.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                cid=f"<{getattr(image, 'content_id', '')}>",
+                filename=image.filename,
+                disposition="inline",
+            )
     for attachment in message.attachments:
+        if attachment in inline:
+            continue
         maintype, _, subtype = attachment.mimetype.partition("/")
         mime.add_attachment(
             attachment.content,
