@@ -9,12 +9,20 @@ Guarantees (see docs/delivery.md):
 * **No two dispatchers send the same row.** PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` then the lease is
   written in the same transaction. SQLite: a conditional ``UPDATE … WHERE status='pending' AND (lease_until IS
   NULL OR lease_until < now)``; SQLite serialises writers, so only one claim of a row can succeed.
-* **Failures retry** with exponential backoff and jitter, never sooner than the provider's ``retry_after``;
-  after ``settings.delivery_max_attempts`` (or at once for a permanent error) the row is ``failed`` and staff
-  get a notice, itself an outbox row. A failed notice about a failure is logged, not re-notified.
+* **Failures retry** with exponential backoff and jitter, never sooner than the provider's ``retry_after``
+  (capped at ``RetryPolicy.max_retry_after``); after ``settings.delivery_max_attempts`` (or at once for a
+  permanent error) the row is ``failed`` and staff get a notice, itself an outbox row. A failed notice about a
+  failure is logged, not re-notified.
+* **Flood waits are not attempts**: a rate-limit answer (Telegram 429, a robot's "too fast", our own limiter)
+  defers the row to ``now + retry_after`` without counting an attempt; nothing sleeps for it.
+* **Configuration errors are not failures** (missing or rejected token, wrong URL, SMTP login or relay
+  refused): the rows wait (``config_hold`` = the configuration's fingerprint), no attempt is counted, staff
+  are told once per configuration, and a dispatcher started with a changed configuration sends them at once.
 * **Dead targets are switched off**: a permanent error with ``deactivate_target`` (Telegram 403) removes that
-  channel from the subscriber (the subscriber becomes inactive when it was the last one) and fails the
-  subscriber's other pending rows on that channel.
+  channel from the subscriber (the subscriber becomes inactive when it was the last one, except for e-mail:
+  a bounce never costs a subscriber its bot access) and fails the subscriber's other pending rows on that
+  channel. An SMTP "no such user" is one strike against the address; it is switched off only after
+  ``DEAD_TARGET_STRIKES`` separate dispatcher passes got that answer.
 * **Digests**: due ``digest`` rows of one subscriber and channel go out as ONE digest message; an
   ``initial-report`` row is a digest of the alerts in its payload; ``notice``/``escalation`` rows are plain
   notes from the payload's subject and body. Every message is in the subscriber's language.
@@ -30,12 +38,14 @@ import os
 import random
 import signal
 import socket
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -51,15 +61,30 @@ from alertbot.models import (
     Match,
     Record,
     Subscriber,
+    TargetBounce,
     utcnow,
 )
-from alertbot.notify.base import AlertView, Channel, Message, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    AlertView,
+    Channel,
+    ConfigurationDeliveryError,
+    Message,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownTargetError,
+)
 from alertbot.notify.render import render_alert, render_digest, render_notice
+from alertbot.redact import redact
 from alertbot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 FAILURE_NOTICE_PREFIX = "delivery-failed:"
+CONFIG_NOTICE_PREFIX = "config-error:"
+# An address refused as unknown in this many separate dispatcher passes is switched off.
+DEAD_TARGET_STRIKES = 3
+# Strikes older than this are forgotten: a mailbox that bounced last month and works now is not one strike down.
+STRIKE_MEMORY = dt.timedelta(days=7)
 DIGEST_KINDS = frozenset({"digest"})
 REPORT_KINDS = frozenset({"initial-report"})
 NOTICE_KINDS = frozenset({"notice", "escalation"})
@@ -74,18 +99,26 @@ class RetryPolicy:
 
     When the provider said how long to wait (Telegram's ``retry_after`` on a 429), that wait is used instead,
     plus up to ``retry_after_jitter`` of it so the rows it held back do not all return in the same instant;
-    never less than ``retry_after``."""
+    never less than ``retry_after``, but ``retry_after`` itself is capped at ``max_retry_after`` (an answer
+    like ``retry_after: 1e11`` is broken, not a reason to wait for centuries).
+
+    ``flood_wait`` is the wait after a rate-limit answer that named none; ``config_recheck`` is how often a
+    row held for a configuration error is tried again with the same configuration."""
 
     base: float = 30.0
     factor: float = 2.0
     cap: float = 6 * 3600.0
     jitter: float = 0.5
     retry_after_jitter: float = 0.1
+    max_retry_after: float = 3600.0
+    flood_wait: float = 60.0
+    config_recheck: float = 900.0
 
     def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before the next attempt after ``attempts`` failed ones."""
         if retry_after is not None:
-            return retry_after * (1.0 + self.retry_after_jitter * rng.random())
+            wait = min(max(retry_after, 0.0), self.max_retry_after)
+            return wait * (1.0 + self.retry_after_jitter * rng.random())
         raw = min(self.cap, self.base * self.factor ** max(attempts - 1, 0))
         return raw * (1.0 - self.jitter * rng.random())
 
@@ -100,6 +133,9 @@ class DispatchStats:
     retried: int = 0  # rows rescheduled after a transient failure
     failed: int = 0  # rows marked failed (attempts exhausted, permanent error, dead subscriber)
     deactivated: int = 0  # subscriber targets switched off after a permanent refusal
+    deferred: int = 0  # rows put back after a flood-control wait (no attempt counted)
+    held: int = 0  # rows waiting for a configuration fix (no attempt counted)
+    strikes: int = 0  # "no such user" answers counted against an address
     staff_notices: int = 0  # staff notice rows queued about failures
     lease_lost: int = 0  # rows whose lease another dispatcher took over while we were sending
 
@@ -189,8 +225,13 @@ class Dispatcher:
         self._claiming = asyncio.Lock()
         # Targets switched off in this process; rows of them already rendered in a batch are not sent.
         self._dead_targets: set[tuple[int | None, str, str]] = set()
+        self._dead_lock = threading.Lock()
         self.rng = rng or random.Random()
         self.actor = f"dispatcher:{self.owner}"
+        # Rows held for a configuration other than ours are released once, at the first pass.
+        self._holds_released = False
+        # Channels that answered with a configuration error in a pass: its other rows wait without a request.
+        self._broken: dict[tuple[str, str], str] = {}
 
     async def aclose(self) -> None:
         """Close the channels this dispatcher built."""
@@ -210,6 +251,9 @@ class Dispatcher:
         stats = DispatchStats()
         token = f"{self.owner}#{uuid.uuid4().hex[:8]}"
         async with self._claiming:
+            if not self._holds_released:
+                await asyncio.to_thread(self._release_holds)
+                self._holds_released = True
             rows = await asyncio.to_thread(self._claim, token, limit)
         if not rows:
             return stats
@@ -227,6 +271,7 @@ class Dispatcher:
                 stats.add(result)
         finally:
             renewer.cancel()
+            self._broken = {pair: why for pair, why in self._broken.items() if pair[0] != token}
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
         return stats
@@ -377,21 +422,36 @@ class Dispatcher:
             await asyncio.to_thread(self._fail, unit, token, reason, stats, notify=False)
             return stats
         channel = self.channels.get(head.channel)
+        broken = self._broken.get((token, head.channel))
+        if broken is not None:
+            await asyncio.to_thread(self._hold, unit, token, broken, stats)
+            return stats
         stats.messages += 1
         try:
             if channel is None:
-                raise TransientDeliveryError(f"channel {head.channel!r} is not configured in this process")
+                raise ConfigurationDeliveryError(
+                    f"channel {head.channel!r} is not configured in this process (set its ALERTBOT_* settings)"
+                )
             provider_id = await channel.send(head.target, message)
+        except ConfigurationDeliveryError as error:
+            reason = redact(error)
+            self._broken[(token, head.channel)] = reason
+            await asyncio.to_thread(self._hold, unit, token, reason, stats)
+        except UnknownTargetError as error:
+            await asyncio.to_thread(self._strike, unit, token, redact(error), stats)
         except TransientDeliveryError as error:
-            await asyncio.to_thread(self._retry, unit, token, str(error), error.retry_after, stats)
+            if error.flood:
+                await asyncio.to_thread(self._defer, unit, token, redact(error), error.retry_after, stats)
+            else:
+                await asyncio.to_thread(self._retry, unit, token, redact(error), error.retry_after, stats)
         except PermanentDeliveryError as error:
             if error.deactivate_target:
-                await asyncio.to_thread(self._deactivate, unit, token, str(error), stats)
+                await asyncio.to_thread(self._deactivate, unit, token, redact(error), stats)
             else:
-                await asyncio.to_thread(self._fail, unit, token, str(error), stats, notify=True)
+                await asyncio.to_thread(self._fail, unit, token, redact(error), stats, notify=True)
         except Exception as error:  # an unexpected channel error is retried, never lost
             log.exception("channel %s raised an unexpected error for delivery %s", head.channel, head.id)
-            reason = f"{type(error).__name__}: {error}"
+            reason = redact(f"{type(error).__name__}: {error}")
             await asyncio.to_thread(self._retry, unit, token, reason, None, stats)
         else:
             await asyncio.to_thread(self._mark_sent, unit, token, provider_id, stats)
@@ -479,8 +539,16 @@ class Dispatcher:
                     provider_id=provider_id[:_ERROR_LIMIT],
                     attempts=col(Delivery.attempts) + 1,
                     last_error=None,
+                    config_hold=None,
                     lease_owner=None,
                     lease_until=None,
+                )
+            )
+            # An accepted message clears the address of earlier "no such user" strikes.
+            session.exec(
+                delete(TargetBounce).where(
+                    col(TargetBounce.channel) == unit.head.channel,
+                    col(TargetBounce.target) == unit.head.target,
                 )
             )
         marked = int(result.rowcount)
@@ -500,6 +568,7 @@ class Dispatcher:
                 row.last_error = error[:_ERROR_LIMIT]
                 row.lease_owner = None
                 row.lease_until = None
+                row.config_hold = None
                 if row.attempts >= self.settings.delivery_max_attempts:
                     row.status = DeliveryStatus.FAILED.value
                     exhausted.append(row)
@@ -512,6 +581,133 @@ class Dispatcher:
             if exhausted:
                 reason = f"gave up after {self.settings.delivery_max_attempts} attempts; last error: {error}"
                 stats.staff_notices += self._tell_staff(session, exhausted, reason)
+
+    def _defer(
+        self, unit: _Unit, token: str, error: str, retry_after: float | None, stats: DispatchStats
+    ) -> None:
+        # A flood-control wait: the provider did not refuse the message, so no attempt is counted.
+        with transaction(self.factory) as session:
+            now = utcnow()
+            for row in self._leased(session, unit, token, stats):
+                row.last_error = error[:_ERROR_LIMIT]
+                row.lease_owner = None
+                row.lease_until = None
+                row.config_hold = None
+                wait = self.policy.flood_wait if retry_after is None else retry_after
+                row.next_attempt_at = now + dt.timedelta(
+                    seconds=self.policy.delay(row.attempts, wait, self.rng)
+                )
+                session.add(row)
+                stats.deferred += 1
+
+    def _fingerprint(self, channel_name: str) -> str:
+        channel = self.channels.get(channel_name)
+        return channel.config_fingerprint() if channel is not None else "off"
+
+    def _hold(self, unit: _Unit, token: str, error: str, stats: DispatchStats) -> None:
+        # A configuration error: the rows wait for the fix (no attempt counted), staff hear once per config.
+        channel_name = unit.head.channel
+        fingerprint = self._fingerprint(channel_name)
+        with transaction(self.factory) as session:
+            now = utcnow()
+            rows = self._leased(session, unit, token, stats)
+            for row in rows:
+                row.last_error = error[:_ERROR_LIMIT]
+                row.lease_owner = None
+                row.lease_until = None
+                row.config_hold = fingerprint
+                row.next_attempt_at = now + dt.timedelta(seconds=self.policy.config_recheck)
+                session.add(row)
+            stats.held += len(rows)
+        if rows:
+            stats.staff_notices += self._tell_staff_once(
+                f"{CONFIG_NOTICE_PREFIX}{channel_name}:{fingerprint}", channel_name, error
+            )
+        log.error("deliveries %s wait for a configuration fix of %s: %s", unit.ids, channel_name, error)
+
+    def _tell_staff_once(self, dedupe_key: str, channel_name: str, error: str) -> int:
+        try:
+            with transaction(self.factory) as session:
+                return notify_staff(
+                    session,
+                    dedupe_key=dedupe_key,
+                    subject=f"渠道配置错误 Channel configuration error: {channel_name}",
+                    body=(
+                        f"{channel_name} 渠道的投递在等待配置修复，未计为失败。修复配置后重新启动投递即可发出。\n"
+                        f"Deliveries on {channel_name} are waiting for a configuration fix; none is counted "
+                        "as failed. They go out once the dispatcher runs with the fixed configuration.\n\n"
+                        f"原因 Reason: {error}"
+                    ),
+                )
+        except IntegrityError:  # another unit of this batch queued the same notice at the same moment
+            return 0
+
+    def _release_holds(self) -> None:
+        # Rows held under another configuration (the operator fixed it) are due again right away.
+        current = {name: channel.config_fingerprint() for name, channel in self.channels.items()}
+        with transaction(self.factory) as session:
+            held = session.exec(
+                select(Delivery.channel, Delivery.config_hold)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.PENDING.value,
+                    col(Delivery.config_hold).is_not(None),
+                )
+                .distinct()
+            ).all()
+            now = utcnow()
+            for channel_name, fingerprint in held:
+                if current.get(channel_name, "off") == fingerprint:
+                    continue
+                session.exec(
+                    update(Delivery)
+                    .where(
+                        col(Delivery.status) == DeliveryStatus.PENDING.value,
+                        col(Delivery.channel) == channel_name,
+                        col(Delivery.config_hold) == fingerprint,
+                    )
+                    .values(config_hold=None, next_attempt_at=now)
+                )
+                log.info(
+                    "channel %s configuration changed: releasing the deliveries held for it", channel_name
+                )
+
+    def _strike(self, unit: _Unit, token: str, error: str, stats: DispatchStats) -> None:
+        head = unit.head
+        for tries_left in (1, 0):
+            try:
+                strikes = self._count_strike(head.channel, head.target, token, error)
+                break
+            except IntegrityError:  # another dispatcher recorded the first strike at the same moment
+                if not tries_left:
+                    raise
+        stats.strikes += 1
+        if strikes >= DEAD_TARGET_STRIKES:
+            reason = f"{error} (refused as unknown in {strikes} separate dispatcher passes)"
+            self._deactivate(unit, token, reason, stats)
+        else:
+            reason = f"{error} (strike {strikes} of {DEAD_TARGET_STRIKES} before the address is switched off)"
+            self._retry(unit, token, reason, None, stats)
+
+    def _count_strike(self, channel_name: str, target: str, token: str, error: str) -> int:
+        with transaction(self.factory) as session:
+            now = utcnow()
+            bounce = session.exec(
+                select(TargetBounce).where(
+                    TargetBounce.channel == channel_name, TargetBounce.target == target
+                )
+            ).first()
+            if bounce is None:
+                bounce = TargetBounce(channel=channel_name, target=target, first_at=now)
+            elif bounce.last_at < now - STRIKE_MEMORY:
+                bounce.strikes, bounce.first_at, bounce.last_pass = 0, now, None
+            # One strike per dispatcher pass, however many rows to the address the pass carried.
+            if bounce.last_pass != token:
+                bounce.strikes += 1
+                bounce.last_pass = token
+            bounce.last_at = now
+            bounce.last_error = error[:_ERROR_LIMIT]
+            session.add(bounce)
+            return bounce.strikes
 
     def _fail(self, unit: _Unit, token: str, error: str, stats: DispatchStats, *, notify: bool) -> None:
         with transaction(self.factory) as session:
@@ -528,12 +724,19 @@ class Dispatcher:
             row.last_error = error[:_ERROR_LIMIT]
             row.lease_owner = None
             row.lease_until = None
+            row.config_hold = None
             session.add(row)
         return list(rows)
 
     def _deactivate(self, unit: _Unit, token: str, error: str, stats: DispatchStats) -> None:
         head = unit.head
-        self._dead_targets.add((head.subscriber_id, head.channel, head.target))
+        target = (head.subscriber_id, head.channel, head.target)
+        with self._dead_lock:  # two rows to one dead target in flight at once switch it off once
+            already = target in self._dead_targets
+            self._dead_targets.add(target)
+        if already:
+            self._fail(unit, token, f"target deactivated: {error}", stats, notify=False)
+            return
         with transaction(self.factory) as session:
             failed = self._fail_rows(session, self._leased(session, unit, token, stats), error)
             subscriber = (
@@ -545,7 +748,9 @@ class Dispatcher:
                     name: target for name, target in subscriber.channels.items() if name != head.channel
                 }
                 subscriber.channels = remaining
-                subscriber.active = subscriber.active and bool(remaining)
+                if head.channel != "email":
+                    # A bounced e-mail address never costs a subscriber its bot access (or anything else).
+                    subscriber.active = subscriber.active and bool(remaining)
                 session.add(subscriber)
                 session.add(
                     AuditLog(
@@ -576,9 +781,14 @@ class Dispatcher:
                 stats.staff_notices += self._tell_staff(session, failed, f"target switched off: {error}")
 
     def _tell_staff(self, session: Session, rows: Sequence[Delivery], reason: str) -> int:
-        about = [row for row in rows if not row.dedupe_key.startswith(FAILURE_NOTICE_PREFIX)]
+        reason = redact(reason)
+        about = [
+            row
+            for row in rows
+            if not row.dedupe_key.startswith((FAILURE_NOTICE_PREFIX, CONFIG_NOTICE_PREFIX))
+        ]
         for row in rows:
-            if row.dedupe_key.startswith(FAILURE_NOTICE_PREFIX):
+            if row.dedupe_key.startswith((FAILURE_NOTICE_PREFIX, CONFIG_NOTICE_PREFIX)):
                 # A notice about a failure failed: telling staff again could loop forever; the log must do.
                 log.error("staff failure notice %s could not be delivered: %s", row.dedupe_key, reason)
         if not about:

@@ -150,10 +150,10 @@ async def test_429_retry_after_is_honoured_and_5xx_is_retried(
     botapi.fail_next("sendMessage", 1, 429, retry_after=30)
     before = utcnow()
     stats = await run_dispatch(any_settings, channels_for(None, botapi), concurrency=1, drain=False)
-    assert (stats.messages, stats.retried, stats.sent) == (2, 2, 0)
+    assert (stats.messages, stats.retried, stats.deferred, stats.sent) == (2, 1, 1, 0)
     broken, limited = deliveries(factory)
     assert limited.status == broken.status == "pending"
-    assert limited.attempts == broken.attempts == 1
+    assert (broken.attempts, limited.attempts) == (1, 0)  # a flood wait is not an attempt
     assert limited.next_attempt_at >= before + dt.timedelta(seconds=30)
     assert "retry after 30" in (limited.last_error or "")
     assert broken.next_attempt_at < before + dt.timedelta(seconds=1)  # plain backoff: FAST policy
@@ -347,11 +347,11 @@ async def test_public_api_uses_the_channel_registry_and_stops_on_request(
     add_subscriber(factory, name="nowhere", role=Role.STAFF.value, channels={"wecom": "unconfigured"})
     ids = add_alerts(factory, make_records(2))
     stats = await dispatch_once(any_settings, owner="test-owner")
-    # The file channel is always on; WeCom is not configured here, so its rows wait for a retry.
-    assert (stats.claimed, stats.sent, stats.retried) == (4, 2, 2)
+    # The file channel is always on; WeCom is not configured here, so its rows wait for the configuration.
+    assert (stats.claimed, stats.sent, stats.held, stats.retried) == (4, 2, 2, 0)
     written = any_settings.outbox_dir.glob("*.eml")
     assert sorted(int(p.name.split("-")[1]) for p in written) == ids
-    waiting = deliveries(factory, Delivery.channel == "wecom")
+    waiting = deliveries(factory, Delivery.channel == "wecom", Delivery.kind == "alert")
     assert {r.status for r in waiting} == {"pending"}
     assert all("not configured" in (r.last_error or "") for r in waiting)
 
@@ -364,4 +364,4 @@ async def test_public_api_uses_the_channel_registry_and_stops_on_request(
     )
     stop.set()
     totals = await asyncio.wait_for(running, 10)
-    assert totals.sent == 1
+    assert totals.sent == 2  # the new alert, and the staff notice that WeCom is not configured

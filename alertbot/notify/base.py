@@ -7,6 +7,7 @@ they say how a send went by returning the provider's message id or raising one o
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
@@ -88,12 +89,24 @@ class TransientDeliveryError(DeliveryError):
     """Retry later: rate limited (429), server error (5xx), timeout, connection refused.
 
     ``retry_after`` is the provider's requested wait in seconds when it gave one (Telegram's ``retry_after``);
-    the dispatcher must not retry sooner.
+    the dispatcher must not retry sooner (it caps absurd values, see ``alertbot.outbox.RetryPolicy``).
+    ``flood`` marks a rate-limit wait (429, "too fast", our own limiter): the message was not refused, so
+    the wait is not counted as an attempt.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, flood: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.flood = flood
+
+
+class ConfigurationDeliveryError(DeliveryError):
+    """The channel's configuration is wrong, not the delivery: missing or rejected token, wrong base URL,
+    SMTP login refused, or a server policy refusing our mail (relaying denied).
+
+    The dispatcher holds the rows (not failed, no attempt counted), tells staff once, and sends them when the
+    configuration changes (or when a periodic re-check succeeds).
+    """
 
 
 class PermanentDeliveryError(DeliveryError):
@@ -106,6 +119,14 @@ class PermanentDeliveryError(DeliveryError):
     def __init__(self, message: str, *, deactivate_target: bool = False) -> None:
         super().__init__(message)
         self.deactivate_target = deactivate_target
+
+
+class UnknownTargetError(DeliveryError):
+    """The provider says this address does not exist (SMTP 550 5.1.1 "user unknown").
+
+    One answer is evidence, not proof: the dispatcher counts it as a strike against the address, retries the
+    delivery like a transient failure, and switches the address off only after repeated strikes.
+    """
 
 
 class Channel(ABC):
@@ -126,5 +147,20 @@ class Channel(ABC):
         Raises :class:`TransientDeliveryError` or :class:`PermanentDeliveryError` when the send failed.
         """
 
+    def config_identity(self) -> tuple[object, ...]:
+        """What identifies this channel's configuration (server, credentials); hashed, never stored."""
+        return (self.name,)
+
+    def config_fingerprint(self) -> str:
+        """A short hash of :meth:`config_identity`: rows held for a configuration error wait until it changes."""
+        return config_fingerprint(self.config_identity())
+
     async def aclose(self) -> None:  # noqa: B027 - channels without resources need no cleanup
         """Release connections; the channel must not be used afterwards."""
+
+
+def config_fingerprint(identity: tuple[object, ...] | None) -> str:
+    """``off`` for an unconfigured channel, else the first 32 hex digits of SHA-256 over ``identity``."""
+    if identity is None:
+        return "off"
+    return hashlib.sha256(repr(identity).encode("utf-8")).hexdigest()[:32]

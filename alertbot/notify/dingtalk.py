@@ -41,6 +41,8 @@ class DingTalkChannel(RobotChannel):
     transient_codes: ClassVar[frozenset[int]] = frozenset({-1, 130101, 410100})
     # 300001 invalid token; 300005 token does not exist; 400013 group dissolved; 400102 robot disabled.
     dead_target_codes: ClassVar[frozenset[int]] = frozenset({300001, 300005, 400013, 400102})
+    # 310000: signature mismatch, keyword missing or IP not allowed (the robot's security settings).
+    config_codes: ClassVar[frozenset[int]] = frozenset({310000})
 
     def __init__(
         self,

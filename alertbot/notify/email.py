@@ -7,6 +7,7 @@ are exactly what would have been mailed.
 from __future__ import annotations
 
 import hashlib
+import re
 import ssl
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -17,7 +18,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import aiosmtplib
 
-from alertbot.notify.base import Channel, Message, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    Channel,
+    ConfigurationDeliveryError,
+    Message,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownTargetError,
+)
 
 if TYPE_CHECKING:
     from alertbot.settings import Settings
@@ -25,8 +33,19 @@ if TYPE_CHECKING:
 # 7-bit transfer encodings (base64 / quoted-printable) keep Chinese bodies intact through relays without
 # 8BITMIME; headers get RFC 2047 encoded words.
 MAIL_POLICY = SMTP.clone(cte_type="7bit")
-# SMTP reply codes that mean the mailbox itself does not exist (RFC 5321 §4.2.3).
-DEAD_MAILBOX_CODES = frozenset({550, 551, 553})
+# A 5xx at RCPT is only evidence of a dead mailbox when the reply says so: the enhanced status 5.1.1
+# ("bad destination mailbox address", RFC 3463) / 5.1.10 (null MX), or the classic wordings. Other 5xx
+# replies at RCPT (550 5.7.1 "Relaying denied", greylisting, spam policy) are about our server or message.
+UNKNOWN_MAILBOX = re.compile(
+    r"\b5\.1\.(?:1|10)\b|user unknown|unknown user|no such user|unknown recipient|recipient unknown"
+    r"|mailbox (?:not found|does not exist)|no such mailbox|does not exist|no mailbox here|invalid recipient",
+    re.IGNORECASE,
+)
+# Replies that say our server's policy refused the mail (relaying, authentication, sender not allowed).
+POLICY_REFUSAL = re.compile(
+    r"\b5\.7\.\d+\b|relay|not permitted|authentication required|access denied|sender .*(?:denied|rejected)",
+    re.IGNORECASE,
+)
 
 
 def message_fingerprint(message: Message, target: str) -> str:
@@ -145,6 +164,10 @@ class EmailChannel(Channel):
             timeout=settings.smtp_timeout,
         )
 
+    def config_identity(self) -> tuple[object, ...]:
+        """Server, port, TLS mode, sender and login."""
+        return (self.name, self.host, self.port, self.tls, self.sender, self.username, self.password)
+
     async def send(self, target: str, message: Message) -> str:
         """Mail ``message`` to the address ``target``; return its Message-ID."""
         recipient = _check_address(target)
@@ -166,6 +189,16 @@ class EmailChannel(Channel):
         except aiosmtplib.SMTPRecipientsRefused as error:
             refusal = error.recipients[0]
             raise self._refused(refusal.code, refusal.message, recipient, mailbox=True) from error
+        except aiosmtplib.SMTPAuthenticationError as error:
+            raise ConfigurationDeliveryError(
+                f"SMTP server {self.host}:{self.port} refused the login (check ALERTBOT_SMTP_USER and "
+                f"ALERTBOT_SMTP_PASSWORD): {error.code} {error.message}"
+            ) from error
+        except aiosmtplib.SMTPSenderRefused as error:
+            raise ConfigurationDeliveryError(
+                f"SMTP server {self.host}:{self.port} refused the sender {self.sender} (check "
+                f"ALERTBOT_SMTP_FROM and the server's policy): {error.code} {error.message}"
+            ) from error
         except aiosmtplib.SMTPResponseException as error:
             raise self._refused(error.code, error.message, recipient, mailbox=False) from error
         except (aiosmtplib.SMTPException, OSError) as error:
@@ -176,8 +209,14 @@ class EmailChannel(Channel):
         return str(mime["Message-ID"])
 
     def _refused(self, code: int, reply: str, recipient: str, *, mailbox: bool) -> Exception:
-        """4xx is temporary; 5xx is final, and a 5xx on the recipient itself says the mailbox is dead."""
+        """4xx is temporary. A 5xx naming the mailbox as unknown is one strike against that address; a 5xx
+        policy refusal (relaying denied, authentication required) is our configuration, so the rows wait;
+        any other 5xx fails the message."""
         text = f"SMTP server {self.host}:{self.port} refused mail to {recipient}: {code} {reply}"
         if 400 <= code < 500:
             return TransientDeliveryError(text)
-        return PermanentDeliveryError(text, deactivate_target=mailbox and code in DEAD_MAILBOX_CODES)
+        if mailbox and code in (550, 551, 553) and UNKNOWN_MAILBOX.search(reply):
+            return UnknownTargetError(text)
+        if code in (530, 535, 538) or POLICY_REFUSAL.search(reply):
+            return ConfigurationDeliveryError(f"{text} (a server policy refusal: check the SMTP settings)")
+        return PermanentDeliveryError(text)

@@ -42,6 +42,8 @@ class FeishuChannel(RobotChannel):
     transient_codes: ClassVar[frozenset[int]] = frozenset({9499, 11232})
     # 19002 / 19003: the bot or hook no longer exists.
     dead_target_codes: ClassVar[frozenset[int]] = frozenset({19002, 19003})
+    # 19021 signature mismatch, 19022 IP not allowed, 19024 keyword missing (the bot's security settings).
+    config_codes: ClassVar[frozenset[int]] = frozenset({19021, 19022, 19024})
 
     def __init__(
         self,

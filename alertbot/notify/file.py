@@ -37,6 +37,10 @@ class FileChannel(Channel):
         """Always configured: the outbox folder has a default (``./outbox``)."""
         return cls(settings.outbox_dir, sender=settings.smtp_from)
 
+    def config_identity(self) -> tuple[object, ...]:
+        """The directory the files go to."""
+        return (self.name, str(self.directory))
+
     def path_for(self, target: str, message: Message) -> Path:
         """Where ``message`` for ``target`` is (or will be) written."""
         ids = "-".join(map(str, message.alert_ids[:5])) or "notice"

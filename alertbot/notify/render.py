@@ -11,12 +11,14 @@ import functools
 import html
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import import_module
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -61,6 +63,63 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+
+
+# Robot markdown (WeCom, DingTalk, Feishu): crawled and watchlist text must never become markup there. The three
+# dialects share markdown links/images/emphasis/code/headings/quotes, and each adds tags (<font>, <at>, <@id>,
+# plus whatever HTML a client passes through). Every character that opens one of those constructs is replaced
+# by its full-width twin, which reads the same to a person and is plain text to every one of the parsers;
+# "(" ")" "!" "|" stay, as nothing can open a link, an image or a table without the characters replaced.
+_MARKDOWN_TWINS = str.maketrans(
+    {
+        "\\": "＼",
+        "`": "｀",
+        "*": "＊",
+        "_": "＿",
+        "~": "～",
+        "[": "［",
+        "]": "］",
+        "<": "＜",
+        ">": "＞",
+    }
+)
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+# Bare links are clickable in every robot client; a link inside crawled text is shown but cannot be followed.
+_BARE_LINK = re.compile(r"(?i)(?<=[a-z0-9+.-])://|\bwww\.")
+
+
+_LEADING_HASH = re.compile(r"^(?=\s*#)\s*#")
+
+
+class TrustedMarkdown(str):
+    """Markdown the renderer built itself (a sanitised link target), passed through unescaped."""
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as inert robot-markdown text: one line, no markup, bare links defanged (``http：//``)."""
+    if isinstance(value, TrustedMarkdown):
+        return value
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value)).translate(_MARKDOWN_TWINS)
+    return _BARE_LINK.sub(lambda match: "：//" if match.group(0) == "://" else "www．", text)
+
+
+def markdown_block(text: str) -> str:
+    """Multi-line text (a staff notice body) as inert robot markdown, line by line."""
+    # A "#" opening a line would make it a heading; inside a line it is plain text.
+    return "\n".join(_LEADING_HASH.sub("＃", markdown_text(line)) for line in text.splitlines())
+
+
+def markdown_url(url: object) -> TrustedMarkdown:
+    """An http(s) URL made safe inside ``[text](url)``: characters that could end the link are escaped; any
+    other scheme (``javascript:``, ``data:``) becomes an empty target."""
+    text = str(url or "").strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme not in ("http", "https"):
+        return TrustedMarkdown("")
+    return TrustedMarkdown(quote(text, safe="/:?=&%#+,;@!$'*-._~"))
 
 
 def check_language(lang: str) -> str:
@@ -213,8 +272,25 @@ def _subject(view: AlertView, lang: str) -> str:
     return translate("subject", lang, **values)
 
 
+@functools.lru_cache(maxsize=1)
+def _markdown_environment() -> Environment:
+    # Every {{ value }} in a robot-markdown template is escaped on output (finalize), so no template can forget.
+    environment = Environment(
+        loader=PackageLoader("alertbot", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        finalize=markdown_text,
+    )
+    environment.filters["md_url"] = markdown_url
+    return environment
+
+
 def _render(template: str, **context: Any) -> str:
-    return _environment().get_template(template).render(**context).strip() + "\n"
+    environment = _markdown_environment() if template.endswith(".md.j2") else _environment()
+    return environment.get_template(template).render(**context).strip() + "\n"
 
 
 def _alert_context(view: AlertView, lang: str) -> dict[str, Any]:
@@ -371,5 +447,5 @@ def render_notice(subject: str, body: str, lang: str = "zh") -> Message:
         buttons=False,
         lang=lang,
         chat_html=f"<b>{html.escape(subject)}</b>\n\n{escaped_body}\n",
-        markdown=f"### {subject}\n\n{body}\n\n> {footer}\n",
+        markdown=f"### {markdown_text(subject)}\n\n{markdown_block(body)}\n\n> {markdown_text(footer)}\n",
     )

@@ -20,7 +20,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from alertbot.notify.base import Channel, Message, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    Channel,
+    ConfigurationDeliveryError,
+    Message,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from alertbot.notify.ratelimit import RateLimiter, RateLimitWait, SendSlot, SlidingWindow
 
 
@@ -63,8 +69,11 @@ class RobotChannel(Channel):
     max_part_bytes: ClassVar[int] = 4000
     # Provider error codes that mean "slow down" or "busy": retry later.
     transient_codes: ClassVar[frozenset[int]] = frozenset()
-    # Provider error codes that mean the robot/key no longer exists: switch the target off.
+    # Provider error codes that mean the robot/key no longer exists: switch the target off (for the configured
+    # robot, target "", it is a configuration error instead: the rows wait for the fix).
     dead_target_codes: ClassVar[frozenset[int]] = frozenset()
+    # Provider error codes that mean our configuration is wrong (signature, keyword, IP allow-list).
+    config_codes: ClassVar[frozenset[int]] = frozenset()
 
     def __init__(
         self,
@@ -84,6 +93,10 @@ class RobotChannel(Channel):
         self.limiter = RateLimiter()
         self.max_limiter_wait = max_limiter_wait
         self._partial: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    def config_identity(self) -> tuple[object, ...]:
+        """The server, the configured robot's key and the signing secret."""
+        return (self.name, self.base_url, self.default_key, getattr(self, "secret", None))
 
     def resolve(self, target: str) -> tuple[str, str]:
         """``(robot key, url)`` for ``target``: ``""`` = the configured robot, a key, or a full webhook URL.
@@ -137,7 +150,7 @@ class RobotChannel(Channel):
                 # never make two posts look closer together to the provider than the limit allows.
                 with await self._hold(key):
                     await self._post(url, key, message, parts[index], deactivate=bool(target.strip()))
-            except (TransientDeliveryError, PermanentDeliveryError):
+            except (TransientDeliveryError, PermanentDeliveryError, ConfigurationDeliveryError):
                 if index:
                     self._partial[progress_key] = index
                     while len(self._partial) > 10_000:
@@ -149,7 +162,7 @@ class RobotChannel(Channel):
         try:
             return await self.limiter.hold([(self.window, key)], max_wait=self.max_limiter_wait)
         except RateLimitWait as wait:
-            raise TransientDeliveryError(f"{self.name}: {wait}", retry_after=wait.wait) from wait
+            raise TransientDeliveryError(f"{self.name}: {wait}", retry_after=wait.wait, flood=True) from wait
 
     async def _post(self, url: str, key: str, message: Message, part: str, *, deactivate: bool) -> None:
         where = urlsplit(url).netloc
@@ -157,12 +170,24 @@ class RobotChannel(Channel):
             # Merge rather than pass params=: httpx would drop the query already in the URL (key, access_token).
             request_url = httpx.URL(url).copy_merge_params(self.query(key))
             response = await self.client.post(request_url, json=self.payload(message, part))
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+            raise ConfigurationDeliveryError(
+                f"{self.name} robot URL is not usable (check the {self.name} base URL setting): {error}"
+            ) from error
         except httpx.TransportError as error:
             raise TransientDeliveryError(f"{self.name} robot at {where} unreachable: {error!r}") from error
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = _retry_after_header(response)
             raise TransientDeliveryError(
-                f"{self.name} robot at {where} answered HTTP {response.status_code}", retry_after=retry_after
+                f"{self.name} robot at {where} answered HTTP {response.status_code}",
+                retry_after=retry_after,
+                flood=response.status_code == 429,
+            )
+        if response.status_code in (401, 403, 404) and not deactivate:
+            # The configured robot's URL or key is wrong: not the message's fault; wait for the fix.
+            raise ConfigurationDeliveryError(
+                f"{self.name} robot at {where} answered HTTP {response.status_code} "
+                f"(check the {self.name} key and base URL settings): {response.text[:200]}"
             )
         if response.status_code >= 400:
             raise PermanentDeliveryError(
@@ -179,13 +204,28 @@ class RobotChannel(Channel):
             self.check_reply(reply)
         except RobotReplyError as error:
             if error.transient:
-                raise TransientDeliveryError(str(error), retry_after=error.retry_after) from error
+                raise TransientDeliveryError(str(error), retry_after=error.retry_after, flood=True) from error
+            if self._code(reply) in self.config_codes or (not deactivate and self._is_dead(reply)):
+                raise ConfigurationDeliveryError(
+                    f"{error} (check the {self.name} key, secret and base URL settings)"
+                ) from error
             raise PermanentDeliveryError(
                 str(error), deactivate_target=deactivate and self._is_dead(reply)
             ) from error
 
     def _is_dead(self, reply: Mapping[str, Any]) -> bool:
-        return any(reply.get(field) in self.dead_target_codes for field in ("errcode", "code", "StatusCode"))
+        return self._code(reply) in self.dead_target_codes
+
+    @staticmethod
+    def _code(reply: Mapping[str, Any]) -> object:
+        return next(
+            (
+                reply[field]
+                for field in ("errcode", "code", "StatusCode")
+                if reply.get(field) not in (None, 0)
+            ),
+            0,
+        )
 
     def reply_error(self, code: int, text: str) -> RobotReplyError:
         """The error for a non-zero provider code; rate-limit codes are transient with a one-minute wait."""

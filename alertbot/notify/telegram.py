@@ -30,6 +30,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     RetryAfter,
@@ -39,7 +40,13 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from alertbot.notify.base import Channel, Message, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    Channel,
+    ConfigurationDeliveryError,
+    Message,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from alertbot.notify.ratelimit import RateLimitWait, SendSlot, TelegramRateLimiter
 from alertbot.notify.render import translate
 
@@ -47,6 +54,9 @@ if TYPE_CHECKING:
     from alertbot.settings import Settings
 
 MESSAGE_LIMIT: int = MessageLimit.MAX_TEXT_LENGTH  # 4096
+# The longest flood-control wait obeyed: Telegram asks for seconds to tens of minutes; anything longer is a
+# broken answer (``retry_after: 1e11``), and the rows come back after this instead of in centuries.
+MAX_RETRY_AFTER: float = 3600.0
 CALLBACK_PREFIX = "alert"
 ALERT_ACTIONS: tuple[str, ...] = ("confirm", "dismiss", "escalate")
 
@@ -226,6 +236,7 @@ class TelegramChannel(Channel):
             write_timeout=timeout,
             pool_timeout=timeout,
         )
+        self.base_url = base_url
         self.bot = Bot(token, base_url=base_url, request=request)
         self._initialize_lock = asyncio.Lock()
         self._initialized = False
@@ -238,6 +249,10 @@ class TelegramChannel(Channel):
         if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
             return None
         return cls(settings.telegram_token.get_secret_value(), base_url=settings.telegram_base_url)
+
+    def config_identity(self) -> tuple[object, ...]:
+        """The token and the Bot API server."""
+        return (self.name, self.bot.token, self.base_url)
 
     async def _ensure_initialized(self) -> None:
         async with self._initialize_lock:
@@ -298,7 +313,7 @@ class TelegramChannel(Channel):
         try:
             return await self.limiter.hold(chat_id, max_wait=self.max_limiter_wait)
         except RateLimitWait as wait:
-            raise TransientDeliveryError(str(wait), retry_after=wait.wait) from wait
+            raise TransientDeliveryError(str(wait), retry_after=wait.wait, flood=True) from wait
 
     def _remember_partial(self, key: tuple[str, str], sent: list[str]) -> None:
         self._partial[key] = sent
@@ -307,10 +322,12 @@ class TelegramChannel(Channel):
 
     def _translate(self, error: TelegramError, chat_id: int | str) -> Exception:
         if isinstance(error, RetryAfter):
-            seconds = _retry_after_seconds(error)
+            asked = _retry_after_seconds(error)
+            seconds = min(max(asked, 0.0), MAX_RETRY_AFTER)
             self.limiter.pause(seconds)
+            capped = f" (asked {asked:g} s, capped)" if seconds < asked else ""
             return TransientDeliveryError(
-                f"Telegram flood control: retry after {seconds:g} s", retry_after=seconds
+                f"Telegram flood control: retry after {seconds:g} s{capped}", retry_after=seconds, flood=True
             )
         if isinstance(error, Forbidden):
             return PermanentDeliveryError(
@@ -321,8 +338,12 @@ class TelegramChannel(Channel):
             return PermanentDeliveryError(
                 f"Telegram group {chat_id} became supergroup {error.new_chat_id}; update the subscriber's chat id"
             )
-        if isinstance(error, InvalidToken):
-            return PermanentDeliveryError(f"Telegram rejected the bot token: {error.message}")
+        if isinstance(error, InvalidToken | EndPointNotFound):
+            # 401/404 from the Bot API: the token or ALERTBOT_TELEGRAM_BASE_URL is wrong, not the message.
+            return ConfigurationDeliveryError(
+                "Telegram rejected the bot token or the Bot API URL was wrong "
+                f"(check ALERTBOT_TELEGRAM_TOKEN and ALERTBOT_TELEGRAM_BASE_URL): {error.message}"
+            )
         if isinstance(error, BadRequest):
             return PermanentDeliveryError(f"Telegram refused the message to chat {chat_id}: {error.message}")
         if isinstance(error, TimedOut):

@@ -19,7 +19,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from openpyxl import load_workbook
 
-from alertbot.notify.base import AlertView, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    AlertView,
+    ConfigurationDeliveryError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownTargetError,
+)
 from alertbot.notify.email import EmailChannel
 from alertbot.notify.render import XLSX_MIMETYPE, render_alert, render_digest
 from alertbot.settings import Settings
@@ -202,9 +209,9 @@ async def test_login_on_a_plain_connection(
     assert handler.received[0].login == USER
 
     wrong = EmailChannel("127.0.0.1", port=port, tls="none", username=USER, password="nope")
-    with pytest.raises(PermanentDeliveryError, match="535") as caught:
+    # A refused login is our configuration, not the message's or the recipient's fault: the rows wait.
+    with pytest.raises(ConfigurationDeliveryError, match="535"):
         await wrong.send("a@b.example", render_alert(alert_view(), "en"))
-    assert caught.value.deactivate_target is False
     assert len(handler.received) == 1
 
 
@@ -262,14 +269,25 @@ async def test_recipient_refusals(
     handler, port = smtp_server()
     handler.refuse = {
         "gone@b.example": "550 5.1.1 No such user",
+        "old@b.example": "550 Requested action not taken: user unknown",
         "full@b.example": "452 4.2.2 Mailbox full, try later",
+        "any@b.example": "550 5.7.1 Relaying denied",
+        "spam@b.example": "554 5.6.0 Message rejected as spam",
     }
     channel = EmailChannel("127.0.0.1", port=port, tls="none")
-    with pytest.raises(PermanentDeliveryError, match="550") as caught:
-        await channel.send("gone@b.example", render_alert(alert_view(), "en"))
-    assert caught.value.deactivate_target is True
-    with pytest.raises(TransientDeliveryError, match="452"):
-        await channel.send("full@b.example", render_alert(alert_view(), "en"))
+    # (address, error class the refusal must be read as)
+    cases: list[tuple[str, type[Exception]]] = [
+        ("gone@b.example", UnknownTargetError),  # one strike against that address, no more
+        ("old@b.example", UnknownTargetError),
+        ("full@b.example", TransientDeliveryError),
+        ("any@b.example", ConfigurationDeliveryError),  # the server's policy, never the mailbox's fault
+        ("spam@b.example", PermanentDeliveryError),  # this message refused: failed, address kept
+    ]
+    for address, expected in cases:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(address, render_alert(alert_view(), "en"))
+        assert type(caught.value) is expected, (address, caught.value)
+        assert not getattr(caught.value, "deactivate_target", False)
     assert handler.received == []
 
 

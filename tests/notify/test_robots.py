@@ -5,13 +5,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from pydantic import SecretStr
 
-from alertbot.notify.base import AlertView, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    AlertView,
+    ConfigurationDeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from alertbot.notify.dingtalk import DingTalkChannel, dingtalk_signature
 from alertbot.notify.feishu import FeishuChannel, feishu_signature
 from alertbot.notify.render import render_alert, render_digest, render_notice
@@ -159,7 +165,7 @@ async def test_dingtalk_errcodes(dingtalk: DingTalkChannel, webhook: WebhookStan
         await dingtalk.send("", render_notice("a", "b"))
     assert too_fast.value.retry_after == 60.0
     webhook.reply_next({"errcode": 310000, "errmsg": "sign not match"})
-    with pytest.raises(PermanentDeliveryError, match="310000"):
+    with pytest.raises(ConfigurationDeliveryError, match="310000"):
         await dingtalk.send("", render_notice("a", "b"))
     webhook.reply_next({"errcode": 300005, "errmsg": "token is not exist"})
     with pytest.raises(PermanentDeliveryError) as dead:
@@ -204,7 +210,7 @@ async def test_feishu_posts_a_signed_card(
     try:
         await channel.send("", message)
         webhook.reply_next({"code": 19021, "msg": "sign match fail or timestamp is not within one hour"})
-        with pytest.raises(PermanentDeliveryError, match="19021"):
+        with pytest.raises(ConfigurationDeliveryError, match="19021"):
             await channel.send("", message)
         webhook.reply_next({"code": 11232, "msg": "frequency limited"})
         with pytest.raises(TransientDeliveryError, match="11232"):
@@ -253,3 +259,83 @@ def test_split_by_bytes_prefers_lines_and_keeps_every_character() -> None:
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
     assert parts[0].startswith("第0行")
     assert parts[0].endswith("字")
+
+
+# -- crawled and watchlist text is inert in every robot's markdown (issue 8) ---------------------------------
+PHISH_MARK = "SIASUN [官方通知 点此处理](http://evil.example/phish)"
+# (hostile text, what must not reach the robot, what the reader must still see)
+HOSTILE_TEXT: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    (
+        PHISH_MARK,
+        ("[官方通知", "http://evil.example"),
+        ("SIASUN", "官方通知 点此处理", "evil.example/phish"),
+    ),
+    ('<a href="http://evil.example">点此</a>', ("<a", "</a>", "http://evil"), ("点此",)),
+    ("<script>alert(1)</script>", ("<script", "</script"), ("alert(1)",)),
+    ("![logo](http://evil.example/x.png)", ("![", "http://evil"), ("logo",)),
+    ("Acme\n# 紧急：请立即付款\n> 官方", ("\n# 紧急", "\n> 官方"), ("紧急：请立即付款",)),
+    ("**加粗** `代码` ~~删~~ _斜_", ("**加粗**", "`代码`", "~~删~~", "_斜_"), ("加粗", "代码")),
+    (
+        '<font color="warning">假警报</font> <at user_id="all">所有人</at> <@all>',
+        ("<font", "<at", "<@"),
+        ("假警报",),
+    ),
+    (
+        "<https://evil.example/auto> www.evil.example",
+        ("<https://", "://evil", "www.evil"),
+        ("evil.example/auto",),
+    ),
+]
+ROBOTS: dict[str, Callable[[str], WeComChannel | DingTalkChannel | FeishuChannel]] = {
+    "wecom": lambda url: WeComChannel(f"{url}/cgi-bin/webhook/send", "wecom-key-1"),
+    "dingtalk": lambda url: DingTalkChannel(f"{url}/robot/send", "ding-token-1", secret=DINGTALK_SECRET),
+    "feishu": lambda url: FeishuChannel(f"{url}/open-apis/bot/v2/hook", "hook-token-1"),
+}
+
+
+def _markdown_sent(robot: str, body: dict[str, object]) -> str:
+    if robot == "wecom":
+        return str(body["markdown"]["content"])  # type: ignore[index]
+    if robot == "dingtalk":
+        return str(body["markdown"]["text"])  # type: ignore[index]
+    return str(body["card"]["elements"][0]["content"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("robot", sorted(ROBOTS))
+@pytest.mark.parametrize(("hostile", "forbidden", "visible"), HOSTILE_TEXT)
+async def test_crawled_and_watchlist_text_is_inert_in_robot_markdown(
+    robot: str,
+    hostile: str,
+    forbidden: tuple[str, ...],
+    visible: tuple[str, ...],
+    webhook: WebhookStandIn,
+    alert_view: Callable[..., AlertView],
+) -> None:
+    webhook.ok_reply = {"errcode": 0, "errmsg": "ok", "code": 0}
+    view = alert_view(
+        mark=hostile, applicant=hostile, record_text=hostile, enterprise_name_zh=hostile, variant=hostile
+    )
+    messages = [
+        render_alert(view, "zh"),
+        render_alert(view, "en"),
+        render_digest([view], "zh", title=f"初始检索报告：{hostile}"),
+        render_notice(f"上报 {hostile}", f"备注 note:\n{hostile}"),
+    ]
+    channel = ROBOTS[robot](webhook.url)
+    try:
+        for message in messages:
+            await channel.send("", message)
+    finally:
+        await channel.aclose()
+    assert len(webhook.calls) == len(messages)
+    for call in webhook.calls:
+        sent = _markdown_sent(robot, call.body)
+        for bad in forbidden:
+            assert bad not in sent, f"{robot}: {bad!r} reached the robot in {sent!r}"
+        # The only link (or image) in the message is ours: the record's page.
+        assert set(re.findall(r"\]\(([^)]*)\)", sent)) <= {alert_view().url}, sent
+        for good in visible:
+            assert good in sent.replace("：//", "://"), f"{robot}: {good!r} not shown in {sent!r}"
+    # Our own link (the record's page) is still a link.
+    first = _markdown_sent(robot, webhook.calls[0].body)
+    assert f"]({alert_view().url})" in first

@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from alertbot.notify.base import AlertView, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    AlertView,
+    ConfigurationDeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from alertbot.notify.ratelimit import TelegramRateLimiter
 from alertbot.notify.render import render_alert, render_digest, render_notice
 from alertbot.notify.telegram import (
@@ -230,10 +235,15 @@ async def test_a_retry_after_a_failed_part_sends_only_the_missing_parts(
     assert len(ids.split(",")) == len(parts) + 1
 
 
-async def test_wrong_token_is_permanent(botapi: BotApiStandIn, alert_view: Callable[..., AlertView]) -> None:
-    telegram = TelegramChannel("999:WRONG", base_url=botapi.base_url)
+@pytest.mark.parametrize("wrong", ["token", "base_url"])
+async def test_wrong_token_or_url_is_a_configuration_error(
+    botapi: BotApiStandIn, alert_view: Callable[..., AlertView], wrong: str
+) -> None:
+    token = "999:WRONG" if wrong == "token" else botapi.token
+    base_url = botapi.base_url.replace("/bot", "/wrong/bot") if wrong == "base_url" else botapi.base_url
+    telegram = TelegramChannel(token, base_url=base_url)
     try:
-        with pytest.raises(PermanentDeliveryError, match="token"):
+        with pytest.raises(ConfigurationDeliveryError, match="ALERTBOT_TELEGRAM_TOKEN"):
             await telegram.send("1", render_alert(alert_view(), "zh"))
     finally:
         await telegram.aclose()
