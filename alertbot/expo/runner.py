@@ -11,6 +11,7 @@ import asyncio
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -69,11 +70,17 @@ class CheckReport:
 
 
 async def crawl_edition_async(
-    edition: Edition, settings: Settings, file: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    edition: Edition,
+    settings: Settings,
+    file: str | None = None,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    scrapy_settings: Mapping[str, str] | None = None,
 ) -> EditionCrawl:
-    """Crawl an edition (its URL, or ``file``): store, diff, match and alert."""
+    """Crawl an edition (its URL, or ``file``): store, diff, match and alert. ``scrapy_settings`` go to the
+    crawl as ``-s KEY=VALUE`` (e.g. ``DOWNLOAD_DELAY``)."""
     name, args = crawl_spec(edition, settings, file)
-    result = await run_crawl_async(name, args=args, timeout_s=timeout_s)
+    result = await run_crawl_async(name, args=args, settings=scrapy_settings, timeout_s=timeout_s)
     crawl = EditionCrawl(edition, result)
     if crawl.run_id is not None:
         with session_factory(settings)() as session:
@@ -82,14 +89,26 @@ async def crawl_edition_async(
 
 
 def crawl_edition(
-    edition: Edition, settings: Settings, file: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    edition: Edition,
+    settings: Settings,
+    file: str | None = None,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    scrapy_settings: Mapping[str, str] | None = None,
 ) -> EditionCrawl:
     """Blocking :func:`crawl_edition_async`, for the CLI."""
-    return asyncio.run(crawl_edition_async(edition, settings, file, timeout_s=timeout_s))
+    return asyncio.run(
+        crawl_edition_async(edition, settings, file, timeout_s=timeout_s, scrapy_settings=scrapy_settings)
+    )
 
 
 def check_edition(
-    edition: Edition, settings: Settings, file: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    edition: Edition,
+    settings: Settings,
+    file: str | None = None,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    scrapy_settings: Mapping[str, str] | None = None,
 ) -> CheckReport:
     """Fetch and parse without storing: the rows as parsed, and every mapping problem."""
     name, args = crawl_spec(edition, settings, file)
@@ -100,7 +119,7 @@ def check_edition(
             run_crawl_async(
                 name,
                 args=args,
-                settings={"ALERTBOT_STORE": "0", "FEEDS": json.dumps(feeds)},
+                settings={**(scrapy_settings or {}), "ALERTBOT_STORE": "0", "FEEDS": json.dumps(feeds)},
                 timeout_s=timeout_s,
             )
         )
