@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from alertbot.models import AuditLog, Enterprise, utcnow
+from alertbot.sheets import csv_value, write_csv, write_xlsx
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -133,7 +134,8 @@ def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
                     f"line {line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
                 ],
             ) from exc
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        # csv_value undoes the export's formula neutralising ("'=x" -> "=x"), so a round trip is lossless.
+        rows = [[csv_value(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
     else:
         raise WatchlistError(path, [f"unsupported file type {suffix!r}: use .csv or .xlsx"])
     rows = [r for r in rows if any(r)]
@@ -301,18 +303,11 @@ def write_watchlist(rows: Sequence[WatchlistRow], path: Path | str) -> None:
         for row in rows
     ]
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = "watchlist"
-        for line in table:
-            sheet.append(line)
-        workbook.save(path)
+        # Every name is written as a text cell, never a formula (alertbot.sheets): "=HYPERLINK(…)" stays text.
+        write_xlsx(path, table[0], table[1:], title="watchlist")
         return
     with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(table)
+        write_csv(handle, table)
 
 
 def load_enterprises(session: Session, *, active_only: bool = True) -> list[Enterprise]:

