@@ -8,6 +8,7 @@ containment and homophones). Only the few marks found that way are scored.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +51,7 @@ _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional", "numer
 _GLOSS_MAX_WORDS = 4
 """Longest English form of a translated mark looked up in a record (words)."""
 _WILDCARD = "\x00"  # stands for the swapped character in the look-alike index
+_NUMBER_RUN_RE = re.compile("[0-9零〇一二两三四五六七八九十廿卅百千]{2,}")
 _VARIANT_ORDER = {name: i for i, name in enumerate(VARIANTS)}
 
 
@@ -354,6 +356,7 @@ class Matcher:
                 found.extend(self._latin_evidence(text))
             if han:
                 found.extend(self._mixed_script_evidence(text))
+                found.extend(self._digits_among_characters(text, whole_text=True))
         if self._numeral and (numeral := nz.numeral_key(text)):
             for mark in self._numeral.get(numeral, ()):
                 if nz.fold(text).replace(" ", "") != nz.fold(mark.text).replace(" ", ""):
@@ -373,6 +376,11 @@ class Matcher:
             found.extend(self._translation_evidence(nz.fold(text).split()))
             if not self._pinyin.get(key):
                 found.extend(self._wade_giles_evidence(text))
+            if spoken := nz.digits_in_pinyin(text):
+                # A Chinese mark's numerals written as digits inside its pinyin (7PILANG for 七匹狼).
+                for ev in self._latin_evidence(spoken, translations=False):
+                    if ev.whole and ev.variant in ("pinyin", "exact", "spacing"):
+                        found.append(_Evidence(ev.mark, ev.variant, 95.0, True, (*ev.tags, "numeral:pinyin")))
         words = nz.skeleton(text).split()
         folded = nz.fold(text)
         exact = list(self._latin.get(key, ()))
@@ -445,6 +453,23 @@ class Matcher:
                         )
         return found
 
+    def _digits_among_characters(self, text: str, *, whole_text: bool) -> list[_Evidence]:
+        """Digits written among Chinese characters read as Chinese numerals (7匹狼 = 七匹狼, 6个核桃)."""
+        if not any(ch.isdigit() and ch.isascii() for ch in text):
+            return []
+        spelled = nz.digits_in_han(nz.fold(text))
+        return [
+            _Evidence(
+                ev.mark,
+                "numeral" if ev.variant in ("exact", "traditional") else ev.variant,
+                ev.score,
+                ev.whole,
+                (*ev.tags, "numeral:digits"),
+            )
+            for ev in self._han_evidence(spelled, whole_text=whole_text)
+            if ev.variant in ("exact", "traditional", "containment")
+        ]
+
     def _mixed_script_evidence(self, text: str) -> list[_Evidence]:
         """Half characters, half pinyin (冰SHAN, BING山): the characters read in pinyin, then the whole text
         compared as a Latin one; it counts as the mark itself, like its pinyin."""
@@ -480,7 +505,9 @@ class Matcher:
             for mark, _reading in self._pinyin.get(spelling, ()):
                 if id(mark) not in seen:
                     seen.add(id(mark))
-                    found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
+                    # Written syllable by syllable (hyphens, spaces), like spaced pinyin.
+                    tags = ("romanisation:wade-giles", "pinyin:spaced")
+                    found.append(_Evidence(mark, "pinyin", 90.0, True, tags))
         return found
 
     def _mark_latin_key(self, mark: _Mark, fallback: str) -> str:
@@ -589,12 +616,16 @@ class Matcher:
         for start in sorted(starts):
             for length in self._glyph_lengths:
                 window = han[start : start + length]
-                if len(window) < length or not _ends_a_word(han[start + length :]):
+                if len(window) < length:
                     continue
+                rest = han[start + length :]
+                ends = _ends_a_word(rest)
                 for i in range(length):
                     for mark, position in self._glyph.get(window[:i] + _WILDCARD + window[i + 1 :], ()):
                         original, swapped = mark.key[position], window[position]
                         if position != i or swapped == original:
+                            continue
+                        if not ends and not self._industry[mark.watch_id].starts(rest):
                             continue
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None:
@@ -622,6 +653,15 @@ class Matcher:
                 found.append(
                     _Evidence(ev.mark, "company-name", 90.0, False, (f"variant:{ev.variant}", *ev.tags))
                 )
+        if nz.has_han(core):
+            for ev in self._digits_among_characters(core, whole_text=False):
+                found.append(_Evidence(ev.mark, "company-name", 90.0, False, ("variant:numeral", *ev.tags)))
+        if self._numeral:
+            for run in _NUMBER_RUN_RE.findall(core):
+                for mark in self._numeral.get(nz.numeral_key(run), ()):
+                    if nz.fold(mark.text).replace(" ", "") != run:
+                        numeral = ("variant:numeral", f"numeral:{nz.numeral_key(run)}")
+                        found.append(_Evidence(mark, "company-name", 90.0, False, numeral))
         folded_words = core.split()
         if not nz.has_han(core):
             for ev in self._translation_evidence(folded_words):

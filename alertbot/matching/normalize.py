@@ -549,6 +549,16 @@ def _wade_giles_syllable(word: str) -> tuple[str, ...]:
                     found[candidate] = None
         if found:
             break
+    if not found and word[0] in "iu":
+        # Wade-Giles writes syllables without an initial as bare vowels: i = yi, in = yin, u = wu, uan = wan.
+        glide = "y" + word if word[0] == "i" and len(word) > 1 and word[1] != "n" else "y" + word[1:]
+        for candidate in (
+            "yi" if word == "i" else glide,
+            "y" + word,
+            "wu" if word == "u" else "w" + word[1:],
+        ):
+            if candidate in syllables:
+                found[candidate] = None
     return tuple(found)
 
 
@@ -559,7 +569,7 @@ MAX_WADE_GILES_SPELLINGS = 64
 def wade_giles_readings(text: str) -> tuple[str, ...]:
     """Joined pinyin spellings of a text written in Wade-Giles, two to four syllables ("Ping-shan" →
     bingshan, pingshan; "Shen-ku" → shengu, shenku); empty when a word is not a Wade-Giles syllable."""
-    words = fold(_WG_APOSTROPHE_RE.sub("", text)).split()
+    words = _strip_accents(fold(_WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
     if not 2 <= len(words) <= 4:
         return ()
     options = [_wade_giles_syllable(w) for w in words]
@@ -640,3 +650,14 @@ _DIGIT_HAN = str.maketrans("0123456789", "零一二三四五六七八九")
 def digits_in_han(text: str) -> str:
     """Digits written as Chinese numerals, digit by digit ("361度" → "三六一度", "999" → "九九九")."""
     return text.translate(_DIGIT_HAN)
+
+
+_DIGIT_PINYIN = ("ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu")
+
+
+def digits_in_pinyin(text: str) -> str:
+    """Digits of a Latin text read aloud in Chinese and written in pinyin ("7PILANG" → "qipilang"); empty
+    when the text has no digit."""
+    if not any(ch.isdigit() for ch in text):
+        return ""
+    return "".join(_DIGIT_PINYIN[int(ch)] if ch.isdigit() and ch.isascii() else ch for ch in fold(text))

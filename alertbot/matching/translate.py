@@ -107,6 +107,10 @@ class IndustryWords:
     latin: frozenset[str]
     han: frozenset[str]
 
+    def starts(self, han: str) -> bool:
+        """Whether Chinese text starts with one of the industry words ("…铝业有限公司")."""
+        return any(han.startswith(word) for word in self.han)
+
     def find(self, name: str, skip: str = "") -> str | None:
         """The first industry word in ``name`` (a company name), outside the words of ``skip`` (the mark)."""
         folded = nz.fold(name)
@@ -120,7 +124,8 @@ class IndustryWords:
             if token in skipped or not token.isalpha():
                 continue
             for stem in self.latin:
-                if token == stem or (len(stem) >= 4 and token.startswith(stem)):
+                # Short words only whole (CAR is not CARD); longer ones as stems (REFRIGERAT…, AUTOMOTIVE).
+                if token == stem or (len(stem) >= 5 and token.startswith(stem)):
                     return stem
         return None
 

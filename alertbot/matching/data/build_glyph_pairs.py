@@ -28,6 +28,8 @@ from pathlib import Path
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
+from alertbot.matching.cedict import word_readings
+
 TOP = 5000
 MAX_STROKE_GAP = 2
 
@@ -45,7 +47,9 @@ def main(argv: list[str]) -> int:
     order, corner, struct, parts = tables["order"], tables["fourangle"], tables["struct"], tables["stroke"]
     ranked = sorted(tables["frequency"].items(), key=lambda t: -t[1])
     chars = [c for c, _ in ranked if c in order and c in corner and "\u4e00" <= c <= "\u9fff"][:TOP]
-    readings = {c: set(pinyin(c, style=Style.NORMAL, heteronym=True)[0]) for c in chars}
+    # A character's readings as a word: pypinyin's first one plus CC-CEDICT's word readings (rare, surname-only
+    # or archaic readings such as 大 tài or 个 gě do not make two characters homophones).
+    readings = {c: {pinyin(c, style=Style.NORMAL)[0][0]} | set(word_readings(c)) for c in chars}
 
     def corners(a: str, b: str) -> int:
         x, y = corner.get(a, ""), corner.get(b, "")
@@ -60,8 +64,11 @@ def main(argv: list[str]) -> int:
         if not oa or not ob or min(len(oa), len(ob)) < 2:
             return None
         if oa == ob:
+            # Four-corner codes see the corners only; four strokes or more in the same order and structure
+            # (田/由/甲/申, 午/牛, 目/且) look alike whatever the corners.
             known = corner.get(a) and corner.get(b)
-            return "same-strokes" if corners(a, b) >= 3 or not known else None
+            same_shape = len(oa) >= 4 and struct.get(a) == struct.get(b)
+            return "same-strokes" if same_shape or corners(a, b) >= 3 or not known else None
         longer, shorter = (oa, ob) if len(oa) > len(ob) else (ob, oa)
         if len(longer) - len(shorter) == 1 and len(shorter) >= 3 and subsequence(shorter, longer):
             dot = any(
@@ -69,7 +76,8 @@ def main(argv: list[str]) -> int:
             )
             if corners(a, b) >= 3 or (dot and corners(a, b) >= 2):
                 return "one-stroke-more"
-        if len(oa) == len(ob) >= 4 and Levenshtein.distance(oa, ob) == 1 and corners(a, b) >= 3:
+        changed = len(oa) == len(ob) >= 3 and Levenshtein.distance(oa, ob) == 1
+        if changed and corners(a, b) >= (3 if len(oa) == 3 else 2):
             return "one-stroke-changed"
         return None
 
@@ -90,6 +98,13 @@ def main(argv: list[str]) -> int:
             return "dot-radical"
         if max(len(oa), len(ob)) <= 6 and (rule := near_identical(a, b)):
             return rule
+        # The other character whole, plus one stroke (木/本, 王/玉, 大/太, 九/丸, 水/永).
+        if (
+            len(order[small]) >= 2
+            and len(order[big]) - len(order[small]) == 1
+            and small in parts.get(big, [])
+        ):
+            return "contains-plus-one-stroke"
         ca, cb = parts.get(a) or [], parts.get(b) or []
         if struct.get(a) != struct.get(b) or not ca or not cb:
             return None
@@ -105,7 +120,7 @@ def main(argv: list[str]) -> int:
                 struct.get(a) == "2"
                 and len(order.get(x, "")) <= 5
                 and len(order.get(y, "")) <= 5
-                and shared >= 0.6 * max(len(oa), len(ob)) - 1
+                and shared >= max(7, 0.6 * max(len(oa), len(ob)))  # a dominant top (雨 of 雪/雷)
                 and ca.index(x) == len(ca) - 1
             ):
                 return f"bottom {x}/{y}"
