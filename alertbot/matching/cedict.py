@@ -107,3 +107,25 @@ def glosses_of_sense(sense: str) -> tuple[str, ...]:
         if 1 <= len(words) <= 3 and all(len(w) > 1 for w in words):
             found.append(" ".join(words))
     return tuple(found)
+
+
+def verb_glosses(word: str, *, limit: int = 6) -> frozenset[str]:
+    """The glosses of ``word`` that CC-CEDICT gives as verbs ("to fly" → "fly")."""
+    found = set()
+    for reading, senses in entries().get(word, ()):
+        if reading[:1].isupper():
+            continue
+        for sense in senses[:limit]:
+            if is_meaning(sense) and sense.lower().startswith("to "):
+                found.update(glosses_of_sense(sense))
+    return frozenset(found)
+
+
+def is_classifier(char: str) -> bool:
+    """Whether CC-CEDICT uses ``char`` as a measure word (个, 匹, 只, 头 …)."""
+    return any(
+        sense.lower().lstrip("(").startswith("classifier")
+        for reading, senses in entries().get(char, ())
+        if not reading[:1].isupper()
+        for sense in senses
+    )

@@ -26,7 +26,7 @@ from alertbot.matching import cedict
 from alertbot.matching import normalize as nz
 from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, word_zipf
 
-MAX_FORMS = 24
+MAX_FORMS = 48
 """English forms kept per Chinese mark (whole-word glosses first)."""
 GLOSSES_PER_WORD = 4
 """Glosses of one dictionary word combined with the others' (the commonest senses come first)."""
@@ -228,18 +228,76 @@ def _word_glosses(word: str) -> list[str]:
     return found[:GLOSSES_PER_WORD]
 
 
+_NUMERALS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "百": 100, "千": 1000}
+_VOWELS = frozenset("aeiou")
+
+
+def plural(noun: str) -> str:
+    """A simple English plural ("wolf" → "wolves", "walnut" → "walnuts", "lily" → "lilies")."""
+    if noun.endswith(("lf", "af")):
+        return noun[:-1] + "ves"
+    if noun.endswith("fe"):
+        return noun[:-2] + "ves"
+    if noun.endswith("y") and noun[-2:-1] not in _VOWELS:
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def gerund(verb: str) -> str:
+    """The -ing form of a simple English verb ("fly" → "flying", "rise" → "rising", "run" → "running")."""
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith("ee") and len(verb) > 2:
+        return verb[:-1] + "ing"
+    short = len(verb) <= 4 and verb[-1] not in _VOWELS | {"w", "x", "y"}
+    if short and verb[-2:-1] in _VOWELS and verb[-3:-2] not in _VOWELS and len(verb) >= 3:
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
+def _part_glosses(parts: tuple[str, ...]) -> list[list[tuple[str, str]]]:
+    """Gloss choices for each dictionary word of a mark. A numeral before a measure word counts the noun after
+    it (七匹狼 → SEVEN WOLVES, 六个核桃 → SIX WALNUTS: the measure word is not translated); a verb before
+    another word may stand as its -ing form (飞鹤 → FLYING CRANE)."""
+    options: list[list[tuple[str, str]]] = []
+    plural_next = False
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part in _NUMERALS and i + 2 < len(parts) and cedict.is_classifier(parts[i + 1]):
+            options.append([(g, f"{part}={g}") for g in _word_glosses(part)])
+            plural_next = _NUMERALS[part] >= 2
+            i += 2  # the measure word
+            continue
+        choice = [(g, f"{part}={g}") for g in _word_glosses(part)]
+        if plural_next:
+            choice = [(plural(g) if " " not in g else g, how) for g, how in choice] + choice
+            plural_next = False
+        if i + 1 < len(parts):
+            verbs = cedict.verb_glosses(part)
+            choice += [(gerund(g), f"{part}={gerund(g)}") for g, _ in choice if g in verbs and " " not in g]
+        options.append(choice)
+        i += 1
+    return options
+
+
 def _translations(han: str) -> list[tuple[str, str]]:
-    """(English, how) for a run of characters: its own glosses, else its dictionary words' glosses combined."""
-    whole = [(g, f"{han}={g}") for g in _word_glosses(han)]
-    parts = _segment(han)
-    if len(parts) == 1:
-        return whole
-    options = [[(g, f"{part}={g}") for g in _word_glosses(part)] for part in parts]
-    combined = [
-        (" ".join(t for t, _ in combo), " + ".join(h for _, h in combo))
-        for combo in itertools.islice(itertools.product(*options), MAX_FORMS)
-    ]
-    return whole + combined
+    """(English, how) for a run of characters: its own glosses, and its words' glosses combined, cut into
+    dictionary words longest first and character by character (大白兔 → BIG WHITE RABBIT)."""
+    found: dict[str, str] = {g: f"{han}={g}" for g in _word_glosses(han)}
+    if found:
+        # A dictionary word means what the dictionary says, not what its characters say one by one: 东风 is
+        # an "easterly wind" or a "spring breeze", 冰山 an "iceberg" (not an ICE MOUNTAIN).
+        return list(found.items())
+    cuts = dict.fromkeys([_segment(han), tuple(han)])
+    for parts in cuts:
+        if len(parts) == 1:
+            continue
+        for combo in itertools.islice(itertools.product(*_part_glosses(parts)), MAX_FORMS):
+            found.setdefault(" ".join(t for t, _ in combo), " + ".join(h for _, h in combo))
+    return list(found.items())
 
 
 @lru_cache(maxsize=65536)
@@ -253,6 +311,8 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
     forms: dict[str, str] = {}
     for form, how in _translations(han):
         forms.setdefault(form, how)
+    if han in cedict.entries():
+        return tuple(itertools.islice(forms.items(), MAX_FORMS))  # a dictionary word: its own meanings only
     for k in range(1, len(han)):
         left, right = han[:k], han[k:]
         for spelt, other, pinyin_first in ((left, right, True), (right, left, False)):
