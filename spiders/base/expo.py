@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jmespath
+from cssselect import SelectorError
 from parsel import Selector, SelectorList
 from pydantic import ValidationError
 
@@ -148,7 +149,7 @@ def html_rows(edition: Edition, body: str, url: str, page: int) -> Iterator[Item
     document = Selector(text=body)
     try:
         rows = select(document, edition.html.rows)
-    except ValueError as error:
+    except (ValueError, SelectorError) as error:
         raise MappingError(f"html.rows: {edition.html.rows!r} is not a valid selector: {error}") from error
     mapped = edition.fields.mapped()
     for number, row in enumerate(rows, start=1):
@@ -156,7 +157,7 @@ def html_rows(edition: Edition, body: str, url: str, page: int) -> Iterator[Item
         for field, expression in mapped.items():
             try:
                 found = texts(row, str(expression))
-            except ValueError as error:
+            except (ValueError, SelectorError) as error:
                 raise MappingError(
                     f"fields.{field}: {expression!r} is not a valid selector: {error}"
                 ) from error
@@ -170,7 +171,13 @@ def next_page(edition: Edition, body: str) -> str | None:
     if not edition.html.next_page:
         return None
     document = Selector(text=body)
-    for match in select(document, edition.html.next_page):
+    try:
+        matches = select(document, edition.html.next_page)
+    except (ValueError, SelectorError) as error:
+        raise MappingError(
+            f"html.next_page: {edition.html.next_page!r} is not a valid selector: {error}"
+        ) from error
+    for match in matches:
         value = match.get() if not hasattr(match.root, "tag") else match.attrib.get("href")
         if value and clean(str(value)):
             return clean(str(value))
