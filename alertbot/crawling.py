@@ -383,7 +383,8 @@ async def _poll_scrapyd(
             return "timeout"
         try:
             response = await http.get(f"{node}/status.json", params={"job": job, "project": project})
-            state = str(response.json().get("currentstate", "unknown"))
+            answer = response.json()
+            state = str(answer.get("currstate", answer.get("currentstate", "unknown")))
         except (httpx.HTTPError, ValueError):
             state = "unreachable"
         # A node that does not answer, or no longer knows the job (restarted), has lost it.
