@@ -111,7 +111,7 @@ def glosses_of_sense(sense: str) -> tuple[str, ...]:
 
 def verb_glosses(word: str, *, limit: int = 6) -> frozenset[str]:
     """The glosses of ``word`` that CC-CEDICT gives as verbs ("to fly" → "fly")."""
-    found = set()
+    found: set[str] = set()
     for reading, senses in entries().get(word, ()):
         if reading[:1].isupper():
             continue

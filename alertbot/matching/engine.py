@@ -487,6 +487,8 @@ class Matcher:
         gloss = self._gloss
         if not gloss:
             return found
+        if any(w.isdigit() for w in words):
+            words = [translate.NUMBER_WORDS.get(w, w) for w in words]  # 7 WOLVES = SEVEN WOLVES
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + _GLOSS_MAX_WORDS) + 1):
                 phrase = " ".join(words[start:end])
@@ -498,16 +500,25 @@ class Matcher:
         return found
 
     def _wade_giles_evidence(self, text: str) -> list[_Evidence]:
-        """A Chinese mark romanised in Wade-Giles (Ping-shan, Shen-ku): the same risk as its pinyin."""
+        """A Chinese mark romanised in Wade-Giles (Ping-shan, Shen-ku): the same risk as its pinyin (written
+        syllable by syllable, like spaced pinyin); with added words around it, a mark with an added word."""
         found: list[_Evidence] = []
         seen: set[int] = set()
-        for spelling in nz.wade_giles_readings(text):
-            for mark, _reading in self._pinyin.get(spelling, ()):
-                if id(mark) not in seen:
-                    seen.add(id(mark))
-                    # Written syllable by syllable (hyphens, spaces), like spaced pinyin.
-                    tags = ("romanisation:wade-giles", "pinyin:spaced")
-                    found.append(_Evidence(mark, "pinyin", 90.0, True, tags))
+        words = nz.fold(nz.WG_APOSTROPHE_RE.sub("", text)).split()
+        for start in range(len(words)):
+            for end in range(start + 2, min(len(words), start + 4) + 1):
+                whole = end - start == len(words)
+                for spelling in nz.wade_giles_readings(" ".join(words[start:end])):
+                    for mark, _reading in self._pinyin.get(spelling, ()):
+                        if id(mark) in seen:
+                            continue
+                        seen.add(id(mark))
+                        tags: tuple[str, ...] = ("romanisation:wade-giles", "pinyin:spaced")
+                        if whole:
+                            found.append(_Evidence(mark, "pinyin", 90.0, True, tags))
+                        else:
+                            tags = ("containment:added-word", "variant:pinyin", *tags)
+                            found.append(_Evidence(mark, "containment", 80.0, False, tags))
         return found
 
     def _mark_latin_key(self, mark: _Mark, fallback: str) -> str:
@@ -666,6 +677,8 @@ class Matcher:
         if not nz.has_han(core):
             for ev in self._translation_evidence(folded_words):
                 found.append(self._with_industry_word(ev, name, core))
+            for ev in self._wade_giles_evidence(core):
+                found.append(_Evidence(ev.mark, "company-name", 85.0, False, ("variant:pinyin", *ev.tags)))
         words = nz.skeleton(core).split()
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
@@ -730,8 +743,20 @@ class Matcher:
             choices = [k for k in index if not k.startswith(_NO_PLACE)]
             best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
             if best is not None and not _place_swapped(name, key, best[0]):
-                found |= index[best[0]]
+                # A spelling slip may not touch the brand: 大连万迖集团 is not 大连万达集团, whatever the ratio.
+                found |= {w for w in index[best[0]] if self._keeps_marks(w, key, best[0])}
         return found
+
+    def _keeps_marks(self, watch_id: str, key: str, known: str) -> bool:
+        """Whether every watched mark of the enterprise that its legal name spells is spelt in ``key`` too."""
+        watch = self.watches.get(watch_id)
+        if watch is None:
+            return True
+        for mark in watch.marks:
+            mark_key = nz.han_only(nz.fold(mark)) if nz.has_han(mark) else nz.fold(mark).replace(" ", "")
+            if mark_key and mark_key in known and mark_key not in key:
+                return False
+        return True
 
     def check_party(self, name: str) -> PartyCheck:
         """Whether ``name`` is a watched enterprise's own legal name or a listed affiliate (any spelling)."""

@@ -522,7 +522,7 @@ _WG_FINALS: dict[str, tuple[str, ...]] = {
     "ui": ("ui",),
     "uo": ("uo",),
 }
-_WG_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])['’‘ʼ`](?=[A-Za-z])")
+WG_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])['’‘ʼ`](?=[A-Za-z])")
 # Initials pinyin has and Wade-Giles never writes: a word starting with one of them is not Wade-Giles.
 _NOT_WADE_GILES = frozenset("bdgqxzrv")
 
@@ -569,7 +569,7 @@ MAX_WADE_GILES_SPELLINGS = 64
 def wade_giles_readings(text: str) -> tuple[str, ...]:
     """Joined pinyin spellings of a text written in Wade-Giles, two to four syllables ("Ping-shan" →
     bingshan, pingshan; "Shen-ku" → shengu, shenku); empty when a word is not a Wade-Giles syllable."""
-    words = _strip_accents(fold(_WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
+    words = _strip_accents(fold(WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
     if not 2 <= len(words) <= 4:
         return ()
     options = [_wade_giles_syllable(w) for w in words]

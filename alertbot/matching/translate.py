@@ -26,6 +26,13 @@ from alertbot.matching import cedict
 from alertbot.matching import normalize as nz
 from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, word_zipf
 
+NUMBER_WORDS = {
+    str(n): w
+    for n, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    )
+}
+"""Digits written for a number word in an English translation ("7 WOLVES")."""
 MAX_FORMS = 48
 """English forms kept per Chinese mark (whole-word glosses first)."""
 GLOSSES_PER_WORD = 4
@@ -41,12 +48,12 @@ _NICE_TEXT: dict[int, str] = {
     2: "paint varnish coating pigment dye 涂料 油漆 颜料",
     3: "cosmetic soap perfum detergent shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护",
     4: "lubric fuel candle petrol petroleum grease 石油 润滑 燃料 燃油",
-    5: "pharma medicine medical drug vitamin vaccin 制药 药业 医药 药品 生物",
-    6: "metal steel iron alumin hardware copper alloy 钢 铁 金属 五金 铝 铜 合金 钢铁",
+    5: "pharma medicine medical drug vitamin vaccin nutrition herbal 制药 药业 医药 药品 生物 保健",
+    6: "metal steel iron alumin hardware copper alloy door doors 钢 铁 金属 五金 铝 铜 合金 钢铁 门业",
     7: (
         "machine machinery motor engine pump compressor blower fan robot automat bearing valve turbine "
-        "generator excavat crane 机械 机器 机床 机电 电机 泵 压缩机 鼓风 风机 机器人 自动化 轴承 阀 装备 "
-        "设备 发动机 重工"
+        "generator excavat crane wind power turbine 机械 机器 机床 机电 电机 泵 压缩机 鼓风 风机 风电 "
+        "机器人 自动化 轴承 阀 装备 设备 发动机 重工"
     ),
     8: "tool cutlery knife knives blade razor 工具 刀具 刀剪",
     9: (
@@ -62,7 +69,7 @@ _NICE_TEXT: dict[int, str] = {
     ),
     12: (
         "vehicle auto automobile automotive motors car cars truck bus buses bicycle bike tire tyre "
-        "boat ship aircraft wheel tractor 汽车 客车 轮胎 摩托 船舶 自行车 车业 汽配 车辆 货车"
+        "boat ship aircraft wheel tractor cycle cycles 汽车 客车 轮胎 摩托 船舶 自行车 车业 汽配 车辆 货车"
     ),
     13: "firearm firework explosive ammunition 烟花 爆竹 军工",
     14: "jewel jewellery jewelry watch watches clock precious 珠宝 首饰 钟表 手表 黄金",
@@ -70,29 +77,32 @@ _NICE_TEXT: dict[int, str] = {
     16: "paper printing stationery pen pens packag 纸业 印刷 文具 包装",
     17: "rubber plastic insulat seal hose 橡胶 塑料 塑胶 绝缘 密封",
     18: "leather bag bags luggage umbrella handbag 皮革 箱包 皮具",
-    19: "building construct cement concrete glass ceramic tile stone timber 建材 水泥 玻璃 陶瓷 石材 木材",
-    20: "furniture mirror mattress cushion 家具 家居 床垫",
+    19: "building construct cement concrete glass ceramic tile stone timber door doors 建材 水泥 玻璃 陶瓷 石材 木材 门业",
+    20: "furniture mirror mattress cushion door doors 家具 家居 床垫 门业",
     21: "kitchen household glassware porcelain cookware tableware 厨具 日用 炊具 餐具",
     22: "rope tent sack 绳网 帐篷",
     23: "yarn thread 纱线",
     24: "textile fabric bedding linen 纺织 面料 家纺 布业",
-    25: "clothing apparel garment fashion shoe shoes footwear 服装 服饰 鞋业 制衣",
+    25: "clothing apparel garment fashion shoe shoes footwear wear menswear tailor 服装 服饰 鞋业 制衣 男装",
     26: "lace button ribbon embroider 花边 纽扣 刺绣",
     27: "carpet rug rugs wallpaper 地毯 壁纸",
     28: "toy toys game games sport sports fitness 玩具 体育 运动 健身",
-    29: "food foods meat fish seafood dairy milk egg frozen snack sausage marine 食品 肉 水产 海产 乳业 乳品 牛奶 海参",
+    29: (
+        "food foods meat fish seafood dairy milk egg frozen snack snacks sausage marine nuts 食品 肉 水产 海产 乳业 乳品 "
+        "牛奶 奶粉 海参 坚果 炒货"
+    ),
     30: "food foods coffee tea rice flour bread bakery confection candy sugar noodle sauce season spice 食品 茶 米业 面粉 糖 调味 咖啡",
     31: "agricultur farm farms fruit vegetable seed seeds aquacultur livestock feed fishery 农业 种子 水果 蔬菜 饲料 养殖 渔业",
     32: "beverage drink drinks beer brew brewery juice soda 饮料 啤酒 饮品 矿泉水 果汁",
     33: "wine wines liquor spirit spirits distill baijiu 酒业 白酒 葡萄酒 酿酒",
     34: "tobacco cigar cigarette 烟草 卷烟",
     35: "advertis retail marketing 广告 零售",
-    36: "financ bank banking insur invest capital realty 金融 银行 保险 投资 地产",
+    36: "financ bank banking insur invest capital realty estate property properties 金融 银行 保险 投资 地产 置业",
     37: "construction repair install maintenance 建设 建筑 工程 安装 维修",
     38: "telecom communication broadcast 通信 电信 广播",
     39: "transport logistic shipping travel freight airline 物流 运输 航运 旅游 货运",
     40: "processing treatment recycl 加工 处理",
-    41: "education training entertain media culture 教育 培训 文化 传媒 娱乐",
+    41: "education training entertain media culture film films cinema cinemas theatre 教育 培训 文化 传媒 娱乐 影城 影视 院线",
     42: "technology tech software research design engineering scien 科技 技术 软件 研发 设计",
     43: "restaurant hotel catering cafe 餐饮 酒店 饭店",
     44: "hospital clinic health beauty 医院 医疗 美容 健康",
@@ -146,7 +156,7 @@ NICE_CLASS_WORDS: dict[int, tuple[frozenset[str], frozenset[str]]] = {
 
 _NAME_STOPWORDS = frozenset(
     {"and", "of", "the", "group", "international", "china", "chinese", "industry", "industries", "industrial"}
-    | {"company", "works", "co", "corporation", "holdings", "holding", "science", "development"}
+    | {"company", "works", "co", "corporation", "holdings", "holding", "science", "development", "resources"}
 )
 
 
@@ -228,7 +238,20 @@ def _word_glosses(word: str) -> list[str]:
     return found[:GLOSSES_PER_WORD]
 
 
-_NUMERALS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "百": 100, "千": 1000}
+_NUMERALS = {
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "百": 100,
+    "千": 1000,
+}
 _VOWELS = frozenset("aeiou")
 
 
@@ -331,8 +354,16 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
 def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Chinese words of two or more characters whose first meaning in CC-CEDICT is an English word mark
     (PANDA → 熊猫, ICEBERG → 冰山), for each of ``marks``; one pass over the dictionary for all of them."""
-    targets = {" ".join(nz.fold(m).split()): m for m in marks}
-    targets = {t: m for t, m in targets.items() if t}
+    targets: dict[str, str] = {}
+    for name in marks:
+        text = " ".join(nz.fold(name).split())
+        if text:
+            targets.setdefault(text, name)
+            # A mark that is an inflected word is glossed under its lemma (TRIES → "try").
+            if text.endswith("ies") and len(text) > 4:
+                targets.setdefault(text[:-3] + "y", name)
+            elif text.endswith("s") and not text.endswith("ss") and len(text) > 3:
+                targets.setdefault(text[:-1], name)
     if not targets:
         return {}
     alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
@@ -345,7 +376,7 @@ def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
             if reading[:1].isupper() or not senses or not pattern.search(senses[0].lower()):
                 continue
             first = cedict.glosses_of_sense(senses[0])
-            mark = targets.get(first[0]) if first else None
-            if mark is not None and word not in found.get(mark, []):
-                found.setdefault(mark, []).append(word)
+            target = targets.get(first[0]) if first else None
+            if target is not None and word not in found.get(target, []):
+                found.setdefault(target, []).append(word)
     return {mark: tuple(words) for mark, words in found.items()}
