@@ -5,7 +5,7 @@ Everything that writes text somewhere others read goes through :func:`redact`:
 * **logs** — :func:`install_log_redaction` wraps the log-record factory, so every record of every logger
   (ours, httpx, python-telegram-bot, Scrapy in the crawl subprocess) is masked when it is created, whatever
   handler later writes it; tracebacks are formatted and masked at the same moment;
-* **stored errors** — :func:`redact_columns` makes the ORM mask values assigned to error columns
+* **stored errors** — :func:`redact_columns` makes the ORM mask error columns when a row is written
   (``delivery.last_error``, ``crawlrun.error_detail``, ``source.last_error``, quarantine reasons, audit notes);
 * **CLI output and messages** — the callers pass printed errors and staff notices through :func:`redact`.
 
@@ -203,15 +203,35 @@ def install_log_redaction() -> None:
 
 # -- stored errors -------------------------------------------------------------------------------------------
 def redact_columns(*columns: Any) -> None:
-    """Mask every value assigned to these ORM columns (``Model.field``, typed as the value by SQLModel)."""
+    """Mask the values of these ORM columns (``Model.field``) whenever a row is inserted or updated.
+
+    Mapper events, not attribute events: SQLModel writes the raw value into the instance again after
+    SQLAlchemy's attribute event, so only a flush-time hook sees what is really stored.
+    """
     from sqlalchemy import event
 
-    def masked(target: object, value: object, oldvalue: object, initiator: object) -> object:
-        return redact(value) if isinstance(value, str) else value
-
+    by_class: dict[type[Any], list[str]] = {}
     for column in columns:
-        if not event.contains(column, "set", masked):
-            event.listen(column, "set", masked, retval=True)
+        by_class.setdefault(column.class_, []).append(column.key)
+    for model, names in by_class.items():
+        registered = _masked_columns.setdefault(model, [])
+        fresh = [name for name in names if name not in registered]
+        registered.extend(fresh)
+        if fresh and len(registered) == len(fresh):  # first columns of this model: hook it once
+            event.listen(model, "before_insert", _mask_row)
+            event.listen(model, "before_update", _mask_row)
+
+
+_masked_columns: dict[type[Any], list[str]] = {}
+
+
+def _mask_row(mapper: Any, connection: Any, target: Any) -> None:
+    for name in _masked_columns.get(type(target), ()):
+        value = getattr(target, name, None)
+        if isinstance(value, str):
+            masked = redact(value)
+            if masked != value:
+                setattr(target, name, masked)
 
 
 __all__ = [
