@@ -2,12 +2,14 @@
 
 The compiled matcher is cached in ``bot_data`` with a fingerprint of the watchlist (row count and the latest
 ``updated_at``); an edit through the bot, an import from the CLI or another process changes the fingerprint
-and the next /check rebuilds the index (once, under a lock, off the event loop).
+and the next /check rebuilds the index (once, under a lock, off the event loop). The fingerprint itself is
+read at most once a second under load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,9 @@ from alertbot.notify.render import describe_reason, translate
 from alertbot.watchlist import load_enterprises
 
 MAX_HITS_SHOWN = 5
+FINGERPRINT_TTL = 1.0
+"""Seconds a watchlist fingerprint is trusted: at most this long before an edit made by another process (a CLI
+import) reaches /check. Edits through the bot call :func:`forget_matcher` and count at once."""
 _RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -57,8 +62,12 @@ async def cached_matcher(context: Context) -> tuple[Any, dict[str, tuple[str, st
     """The compiled matcher for the current watchlist (rebuilt when the fingerprint changed)."""
     factory = session_factory_of(context)
     lock: asyncio.Lock = context.bot_data.setdefault("matcher_lock", asyncio.Lock())
-    fingerprint = await asyncio.to_thread(watchlist_fingerprint, factory)
     cached = context.bot_data.get("matcher")
+    checked = context.bot_data.get("matcher_checked_at", -FINGERPRINT_TTL)
+    if cached is not None and time.monotonic() - checked < FINGERPRINT_TTL:
+        return cached[1], cached[2]
+    fingerprint = await asyncio.to_thread(watchlist_fingerprint, factory)
+    context.bot_data["matcher_checked_at"] = time.monotonic()
     if cached is not None and cached[0] == fingerprint:
         return cached[1], cached[2]
     async with lock:
@@ -68,6 +77,11 @@ async def cached_matcher(context: Context) -> tuple[Any, dict[str, tuple[str, st
         matcher, names = await asyncio.to_thread(_build, factory)
         context.bot_data["matcher"] = (fingerprint, matcher, names)
         return matcher, names
+
+
+def forget_matcher(context: Context) -> None:
+    """Make the next /check look at the watchlist again (after an edit through the bot)."""
+    context.bot_data.pop("matcher_checked_at", None)
 
 
 def check_name(matcher: Any, names: dict[str, tuple[str, str]], name: str) -> CheckResult:

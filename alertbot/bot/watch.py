@@ -17,6 +17,7 @@ from pathlib import Path
 from telegram import Update
 
 from alertbot.bot.auth import Caller, Context, require_role, session_factory_of
+from alertbot.bot.check import forget_matcher
 from alertbot.bot.enterprise import enterprise_lines
 from alertbot.bot.flows import expect, propose
 from alertbot.bot.replies import BadInput, clean_input, esc, reply, reply_paged, t
@@ -127,6 +128,7 @@ async def _apply_rows(update: Update, context: Context, caller: Caller, rows: li
     factory = session_factory_of(context)
     with transaction(factory) as session:
         result = apply_watchlist(session, rows, actor=caller.actor)
+    forget_matcher(context)
     await reply(
         update,
         t(
@@ -260,6 +262,7 @@ async def watch_remove_confirmed(update: Update, context: Context, caller: Calle
                 after={"active": False},
             )
         )
+    forget_matcher(context)
     await reply(update, t("bot.watch.removed", lang, id=entry_id))
 
 

@@ -12,6 +12,7 @@ Usage::
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -32,6 +33,7 @@ class BotStandIn(BotApiStandIn):
         self.files: dict[str, bytes] = {}
         self._file_ids = itertools.count(1)
         self._message_numbers = itertools.count(50_000)
+        self._arrived = threading.Condition()
 
     # -- files ---------------------------------------------------------------------------------------------
     def add_file(self, data: bytes) -> str:
@@ -42,6 +44,8 @@ class BotStandIn(BotApiStandIn):
 
     def handle(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
         status, answer = super().handle(path, content_type, body)
+        with self._arrived:
+            self._arrived.notify_all()
         if status == 200 and urlsplit(path).path.endswith("/getFile"):
             file_id = _decode_body(content_type, body)[0].get("file_id", "")
             if file_id not in self.files:
@@ -132,9 +136,11 @@ class BotStandIn(BotApiStandIn):
 
     # -- waiting for replies -------------------------------------------------------------------------------
     def _replies(self, start: int, chat: str, query_id: str | None) -> list[RecordedRequest]:
+        with self._lock:
+            recent = self._state.requests[start:]
         return [
             r
-            for r in self.requests[start:]
+            for r in recent
             if r.method not in SILENT_METHODS
             and (
                 r.params.get("chat_id") == chat
@@ -148,20 +154,27 @@ class BotStandIn(BotApiStandIn):
         """The bot's calls addressing ``user_id`` (or answering ``query_id``) since request ``start``, once
         there are ``count`` of them."""
         deadline = time.monotonic() + timeout
-        while True:
-            found = self._replies(start, str(user_id), query_id)
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"timed out waiting for {count} repl(ies) to {user_id}; got "
-                    + repr([(r.method, r.params.get("text", "")[:80]) for r in found])
-                )
-            time.sleep(0.01)
+        with self._arrived:
+            while True:
+                found = self._replies(start, str(user_id), query_id)
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"timed out waiting for {count} repl(ies) to {user_id}; got "
+                        + repr([(r.method, r.params.get("text", "")[:80]) for r in found])
+                    )
+                self._arrived.wait(min(left, 0.5))
+
+    def request_count(self) -> int:
+        """How many requests arrived so far (the ``start`` of a later :meth:`wait_replies`)."""
+        with self._lock:
+            return len(self._state.requests)
 
     def ask(self, user_id: int, text: str, *, lang: str = "zh", count: int = 1) -> list[RecordedRequest]:
         """Send a message as ``user_id`` and return the bot's replies to it."""
-        start = len(self.requests)
+        start = self.request_count()
         self.push_text(user_id, text, lang=lang)
         return self.wait_replies(start, user_id, count=count)
 
@@ -173,7 +186,7 @@ class BotStandIn(BotApiStandIn):
         self, user_id: int, file_name: str, data: bytes, *, size: int | None = None, count: int = 1
     ) -> list[RecordedRequest]:
         """Send a document and return the bot's replies."""
-        start = len(self.requests)
+        start = self.request_count()
         self.push_document(user_id, file_name, data, size=size)
         return self.wait_replies(start, user_id, count=count)
 
@@ -181,6 +194,6 @@ class BotStandIn(BotApiStandIn):
         self, user_id: int, data: str, *, message_id: int = 1001, count: int = 1
     ) -> list[RecordedRequest]:
         """Press a button as ``user_id``; returns the answer and any edits or replies (``count`` in all)."""
-        start = len(self.requests)
+        start = self.request_count()
         query_id = self.push_press(user_id, data, message_id=message_id)
         return self.wait_replies(start, user_id, count=count, query_id=query_id)

@@ -114,7 +114,7 @@ class BotApiStandIn:
     def start(self) -> BotApiStandIn:
         """Start serving on a free loopback port."""
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="botapi-standin", daemon=True
@@ -357,6 +357,11 @@ class BotApiStandIn:
                 "file_name": filename,
             }
         return message
+
+
+class _Server(ThreadingHTTPServer):
+    # Fifty users' replies open many connections at once; the default backlog of 5 drops some of them.
+    request_queue_size = 256
 
 
 def _error_body(answer: ScriptedAnswer) -> dict[str, Any]:
