@@ -258,6 +258,8 @@ class Matcher:
                 # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once.
                 for form, how in translate.english_forms(text):
                     self._gloss[form].append((mark, how))
+                    if " " in form:
+                        self._gloss[form.replace(" ", "")].append((mark, how))  # YELLOWSEA, GOLDENWIND
                 # Visual look-alikes: the mark with one character left open, for each character that has
                 # look-alikes; a record fills the gap with a look-alike of that character.
                 if len(key) >= 2:

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from alertbot.matching import cedict
 from alertbot.matching import normalize as nz
-from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, word_zipf
+from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, is_dictionary_word, word_zipf
 
 NUMBER_WORDS = {
     str(n): w
@@ -34,7 +34,8 @@ NUMBER_WORDS = {
 }
 """Digits written for a number word in an English translation ("7 WOLVES")."""
 MAX_FORMS = 48
-"""English forms kept per Chinese mark (whole-word glosses first)."""
+"""Whole and put-together English forms kept per Chinese mark (whole-word glosses first); half-translations
+come on top, at most GLOSSES_PER_WORD per way of cutting the mark."""
 GLOSSES_PER_WORD = 4
 """Glosses of one dictionary word combined with the others' (the commonest senses come first)."""
 SPECIFIC_NOUN_ZIPF = 4.0
@@ -326,29 +327,29 @@ def _translations(han: str) -> list[tuple[str, str]]:
 @lru_cache(maxsize=65536)
 def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
     """English forms of a Chinese mark, each (form, how): whole-word glosses, glosses put together, and
-    (three characters or more) half-translations with two or more characters left in pinyin
-    (獐子岛 → ZHANGZI ISLAND)."""
+    half-translations with part of the mark left in pinyin (獐子岛 → ZHANGZI ISLAND, 金风 → JIN WIND; not when
+    the pinyin syllable is itself an English word)."""
     han = nz.han_only(nz.fold(mark))
     if len(han) < 2:
         return ()
-    forms: dict[str, str] = {}
-    for form, how in _translations(han):
-        forms.setdefault(form, how)
+    forms: dict[str, str] = dict(itertools.islice(_translations(han), MAX_FORMS))
     if han in cedict.entries():
-        return tuple(itertools.islice(forms.items(), MAX_FORMS))  # a dictionary word: its own meanings only
+        return tuple(forms.items())  # a dictionary word: its own meanings only
     for k in range(1, len(han)):
         left, right = han[:k], han[k:]
         for spelt, other, pinyin_first in ((left, right, True), (right, left, False)):
-            readings = nz.pinyin_readings(spelt) if len(spelt) >= 2 else ()
+            readings = nz.pinyin_readings(spelt)
             if not readings:
                 continue
             pinyin = "".join(readings[0])
+            if len(spelt) == 1 and is_dictionary_word(pinyin):
+                continue  # one syllable that is also an English word: NEW SONG is not 新松 half-translated
             for gloss, how in _translations(other)[:GLOSSES_PER_WORD]:
                 if pinyin_first:
                     forms.setdefault(f"{pinyin} {gloss}", f"{spelt}=pinyin + {how}")
                 else:
                     forms.setdefault(f"{gloss} {pinyin}", f"{how} + {spelt}=pinyin")
-    return tuple(itertools.islice(forms.items(), MAX_FORMS))
+    return tuple(forms.items())
 
 
 def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
