@@ -13,7 +13,12 @@ from rich.table import Table
 
 from alertbot.cli._common import console, err_console
 from alertbot.notify import CHANNELS, AlertView, Channel, Message, render_alert, render_digest, render_notice
-from alertbot.notify.base import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from alertbot.notify.base import (
+    ConfigurationDeliveryError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from alertbot.notify.render import LOCAL_TIMEZONE, translate
 from alertbot.settings import get_settings
 
@@ -117,14 +122,17 @@ def send_test(
         provider_id = asyncio.run(_send_once(channel, to, message))
     except TransientDeliveryError as error:
         retry = f" (retry after {error.retry_after:g} s)" if error.retry_after is not None else ""
-        err_console.print(f"[red]Temporary failure{retry}:[/red] {error}")
+        err_console.print(f"[red]Temporary failure{retry}:[/red] {_shown(error)}")
         raise typer.Exit(code=1) from error
     except PermanentDeliveryError as error:
         dead = " The target should be switched off." if error.deactivate_target else ""
-        err_console.print(f"[red]Refused:[/red] {error}.{dead}")
+        err_console.print(f"[red]Refused:[/red] {_shown(error)}.{dead}")
+        raise typer.Exit(code=1) from error
+    except ConfigurationDeliveryError as error:
+        err_console.print(f"[red]Configuration error (fix the settings):[/red] {_shown(error)}")
         raise typer.Exit(code=1) from error
     except DeliveryError as error:
-        err_console.print(f"[red]Failed:[/red] {error}")
+        err_console.print(f"[red]Failed:[/red] {_shown(error)}")
         raise typer.Exit(code=1) from error
     console.print(
         f"[green]Sent[/green] {kind} via {channel_name} to {to or '(configured default)'}: {provider_id}"
@@ -155,3 +163,12 @@ def dispatch(
         )
     )
     console.print(" ".join(f"{name}={count}" for name, count in stats.as_dict().items()))
+
+
+def _shown(error: Exception) -> str:
+    # A provider's error can quote the token ("The token `…` was rejected") or crawled text with markup.
+    from rich.markup import escape
+
+    from alertbot.redact import redact
+
+    return escape(redact(error))

@@ -27,6 +27,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from alertbot.notify.base import AlertView, Attachment, Message
+from alertbot.redact import redact
+from alertbot.sheets import append_row
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -377,7 +379,8 @@ def digest_workbook(views: Sequence[AlertView], lang: str = "zh") -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for view in _sorted_views(views):
-        sheet.append(
+        append_row(  # text cells stay text, never formulas (issue 8)
+            sheet,
             [
                 view.alert_id, _risk_label(view.risk, lang), round(view.score, 4), _enterprise_text(view, lang),
                 view.mark, view.variant, translate(f"kind.{view.kind}", lang), view.record_text, view.applicant,
@@ -430,8 +433,11 @@ def render_digest(views: Sequence[AlertView], lang: str = "zh", *, title: str | 
 
 
 def render_notice(subject: str, body: str, lang: str = "zh") -> Message:
-    """A plain note for staff (a delivery failed, an alert was escalated, a serial filer appeared)."""
+    """A plain note for staff (a delivery failed, an alert was escalated, a serial filer appeared).
+
+    Notices quote errors, so they pass through the redaction layer: no configured secret is ever sent."""
     check_language(lang)
+    subject, body = redact(subject), redact(body)
     escaped_body = html.escape(body)
     footer = translate("footer", lang)
     return Message(

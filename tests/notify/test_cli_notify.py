@@ -93,3 +93,16 @@ def test_unconfigured_unknown_and_failing_channels(
     result = runner.invoke(app, ["notify", "test", "email", "--to", "a@b.example"])
     assert result.exit_code == 1
     assert "Temporary failure" in result.output
+
+
+def test_a_wrong_bot_api_url_is_reported_as_a_configuration_error_without_the_token(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with BotApiStandIn(token="5150:SECRETPART-of-the-token") as api:
+        wrong = api.base_url.replace("/bot", "/elsewhere/bot")
+        _reload(monkeypatch, ALERTBOT_TELEGRAM_TOKEN=api.token, ALERTBOT_TELEGRAM_BASE_URL=wrong)
+        result = runner.invoke(app, ["notify", "test", "telegram", "--to", "4242"], terminal_width=300)
+    assert result.exit_code == 1
+    assert "Configuration error" in result.output
+    assert "rejected" in result.output
+    assert "SECRETPART" not in result.output
