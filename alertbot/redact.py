@@ -106,7 +106,7 @@ class Redactor:
 
 _lock = threading.Lock()
 _extra: set[str] = set()
-_cache: tuple[int, frozenset[str], Redactor] | None = None
+_cache: tuple[object, frozenset[str], Redactor] | None = None
 
 
 def register_secret(value: str | SecretStr | None) -> None:
@@ -128,14 +128,14 @@ def current_redactor() -> Redactor:
         settings = get_settings()
     except Exception:  # unreadable settings must never stop an error from being reported
         settings = None
-    key = id(settings)
     with _lock:
         extra = frozenset(_extra)
-        if _cache is not None and _cache[0] == key and _cache[1] == extra:
+        # The cache holds the settings object itself (not its id, which a new object could reuse).
+        if _cache is not None and _cache[0] is settings and _cache[1] == extra:
             return _cache[2]
         secrets = [*(secret_values(settings) if settings is not None else []), *extra]
         redactor = Redactor(secrets)
-        _cache = (key, extra, redactor)
+        _cache = (settings, extra, redactor)
         return redactor
 
 
@@ -154,7 +154,20 @@ _formatter = logging.Formatter()
 _installed = False
 
 
+_busy = threading.local()
+
+
 def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    if getattr(_busy, "active", False):  # a record logged while reading the settings for redaction
+        return record
+    _busy.active = True
+    try:
+        return _mask_record(record)
+    finally:
+        _busy.active = False
+
+
+def _mask_record(record: logging.LogRecord) -> logging.LogRecord:
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: keep the raw parts, masked

@@ -38,7 +38,7 @@ from alertbot import db
 from alertbot.crawling import crawl_command, crawl_env
 from alertbot.models import CrawlRun, Delivery, Role, Source
 from alertbot.outbox import Dispatcher, RetryPolicy
-from alertbot.redact import MASK, install_log_redaction
+from alertbot.redact import MASK, install_log_redaction, redact
 from alertbot.settings import Settings, get_settings
 from tests.notify.botapi_standin import BotApiStandIn
 from tests.notify.webhook_standin import WebhookStandIn
@@ -301,3 +301,44 @@ async def test_no_configured_secret_appears_in_logs_database_cli_output_or_messa
     assert MASK in outputs["crawl subprocess"]
     assert "IS NOT REGISTERED" in outputs["crawl subprocess"]
     assert MASK in caplog.text
+
+
+# (text, what must be gone) — token-shaped parts are masked even when nothing is configured.
+UNCONFIGURED: list[tuple[str, str]] = [
+    ("POST https://api.telegram.org/bot123456:AAH-x_y/sendMessage", "AAH-x_y"),
+    ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7x", "693a91f6-7x"),
+    ("https://oapi.dingtalk.com/robot/send?access_token=abcd1234&timestamp=1&sign=c2lnbg%3D%3D", "abcd1234"),
+    ("https://oapi.dingtalk.com/robot/send?access_token=abcd1234&timestamp=1&sign=c2lnbg%3D%3D", "c2lnbg"),
+    ("http://plus.kipris.or.kr/x/getWordSearch?searchString=a&ServiceKey=Zm9v%2Bbar%3D", "Zm9v"),
+    ("https://open.feishu.cn/open-apis/bot/v2/hook/0f1e2d3c-4b5a-6978", "0f1e2d3c"),
+    ("postgresql+psycopg://alert:pa55word@db.example/alertbot", "pa55word"),
+    ("Authorization: Bearer eyJhbGciOi.payload.sig", "eyJhbGciOi"),
+    ("The token `123:abc` was rejected by the server.", "123:abc"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), UNCONFIGURED)
+def test_token_shaped_parts_are_masked_even_when_not_configured(
+    settings: Settings, text: str, secret: str
+) -> None:
+    masked = redact(text)
+    assert secret not in masked
+    assert MASK in masked
+
+
+def test_configured_secrets_are_masked_in_every_spelling_and_in_tracebacks(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("ALERTBOT_KIPRIS_API_KEY", "k+y/Z=9")
+    monkeypatch.setenv("ALERTBOT_SMTP_PASSWORD", "hunter22")
+    get_settings.cache_clear()
+    assert redact("key k+y/Z=9, encoded k%2By%2FZ%3D9 and k%2By/Z%3D9") == "key ***, encoded *** and ***"
+    install_log_redaction()
+    caplog.set_level(logging.INFO)
+    logger = logging.getLogger("alertbot.test_secrets")
+    try:
+        raise RuntimeError("login with hunter22 failed")
+    except RuntimeError:
+        logger.exception("sending with %s", "hunter22")
+    assert "hunter22" not in caplog.text
+    assert caplog.text.count(MASK) >= 2  # the message and the traceback
