@@ -16,6 +16,7 @@ from telegram import Update
 from alertbot.bot.auth import Caller, Context, require_role, session_factory_of
 from alertbot.bot.replies import BadInput, clean_input, esc, reply, reply_paged, t
 from alertbot.models import Role
+from alertbot.notify.render import translate
 from alertbot.settings import Settings
 
 BOOTH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
@@ -61,15 +62,31 @@ def current_edition(editions: dict[str, Any], today: dt.date) -> Any:
     return min(editions.values(), key=distance) if editions else None
 
 
-def _line(item: Any) -> str:
-    if isinstance(item, str):
-        return item
-    if hasattr(item, "summary_line"):
-        return str(item.summary_line())
-    fields = item if isinstance(item, dict) else getattr(item, "__dict__", {})
-    return " · ".join(
-        f"{v}" for k, v in fields.items() if not str(k).startswith("_") and v not in (None, "", ())
-    )
+def _pick(lang: str, zh: str, en: str) -> str:
+    return (zh or en) if lang == "zh" else (en or zh)
+
+
+def flagged_lines(booths: list[Any], lang: str) -> list[str]:
+    """Flagged booths grouped by hall (a bold hall line), one line a booth: booth, exhibitor, enterprise."""
+    lines: list[str] = []
+    hall = None
+    for booth in booths:
+        if booth.hall != hall:
+            hall = booth.hall
+            lines.append(f"<b>{esc(t('bot.flagged.hall', lang, hall=hall or '?'))}</b>")
+        lines.append(
+            t(
+                "bot.flagged.line",
+                lang,
+                booth=booth.booth,
+                exhibitor=_pick(lang, booth.name_zh, booth.name_en) or booth.name_raw,
+                risk=translate(f"risk.{booth.risk}", lang),
+                enterprise=_pick(lang, booth.enterprise, booth.enterprise_en),
+                id=booth.watch_id,
+                mark=booth.mark,
+            )
+        )
+    return lines
 
 
 @require_role(Role.ENFORCEMENT, Role.STAFF)
@@ -87,16 +104,14 @@ async def flagged_command(update: Update, context: Context, caller: Caller) -> N
         except BadInput as error:
             await reply(update, error.text(lang))
             return
-    settings = _settings(context)
-    edition = current_edition(expo.load_editions(settings), _today(context))
+    edition = current_edition(expo.load_editions(_settings(context)), _today(context))
     if edition is None:
         await reply(update, t("bot.expo.none", lang))
         return
     with session_factory_of(context)() as session:
-        booths = list(expo.flagged_booths(session, edition, hall=hall))
-    lines = [esc(_line(b)) for b in booths]
-    title = t("bot.flagged.title", lang, show=getattr(edition, "id", ""), n=len(lines))
-    await reply_paged(update, context, title, lines or [t("bot.flagged.none", lang)])
+        booths = list(expo.flagged_booths(session, edition.id, hall))
+    title = t("bot.flagged.title", lang, show=_pick(lang, edition.show.zh, edition.show.en), n=len(booths))
+    await reply_paged(update, context, title, flagged_lines(booths, lang) or [t("bot.flagged.none", lang)])
 
 
 @require_role(Role.ENFORCEMENT, Role.STAFF)
@@ -111,18 +126,53 @@ async def booth_command(update: Update, context: Context, caller: Caller) -> Non
     if expo is None:
         await reply(update, t("bot.expo.unavailable", lang))
         return
+    booth = args[0].upper()
     edition = current_edition(expo.load_editions(_settings(context)), _today(context))
-    if edition is None:
-        await reply(update, t("bot.expo.none", lang))
-        return
     with session_factory_of(context)() as session:
-        found = list(expo.exhibitors_at_booth(session, edition, args[0].upper()))
-    lines = [esc(_line(item)) for item in found]
+        found = list(expo.exhibitors_at_booth(session, booth, edition.id if edition is not None else None))
+    lines: list[str] = []
+    for item in found:
+        exhibitor = item.exhibitor
+        lines.append(
+            f"<b>{esc(exhibitor.booth)}</b> {esc(_pick(lang, exhibitor.name_zh, exhibitor.name_en) or exhibitor.name_raw)}"
+            + (f" ({esc(exhibitor.country)})" if exhibitor.country else "")
+        )
+        for alert in item.alerts:
+            lines.append(
+                t(
+                    "bot.booth.alert",
+                    lang,
+                    risk=translate(f"risk.{alert.risk}", lang),
+                    enterprise=_pick(lang, alert.enterprise, alert.enterprise_en),
+                    id=alert.watch_id,
+                    mark=alert.mark,
+                )
+            )
+        if not item.alerts:
+            lines.append(t("bot.booth.clean", lang))
     await reply_paged(
-        update,
-        context,
-        t("bot.booth.title", lang, booth=args[0].upper()),
-        lines or [t("bot.booth.none", lang)],
+        update, context, t("bot.booth.title", lang, booth=booth), lines or [t("bot.booth.none", lang)]
+    )
+
+
+def status_line(status: Any, lang: str) -> str:
+    """One edition: name, dates, venue, last crawl, exhibitors and flagged booths."""
+    last = (
+        f"{status.last_crawl_at:%m-%d %H:%M} {status.last_crawl_status or ''}".strip()
+        if status.last_crawl_at
+        else translate("bot.expo.never", lang)
+    )
+    return t(
+        "bot.expo.line",
+        lang,
+        id=status.id,
+        show=_pick(lang, status.show, status.show_en),
+        starts=status.starts.isoformat(),
+        ends=status.ends.isoformat(),
+        venue=status.venue,
+        last=last,
+        exhibitors=status.exhibitors,
+        flagged=status.flagged,
     )
 
 
@@ -138,9 +188,9 @@ async def expo_command(update: Update, context: Context, caller: Caller) -> None
     if expo is None:
         await reply(update, t("bot.expo.unavailable", lang))
         return
-    editions = expo.load_editions(_settings(context))
     with session_factory_of(context)() as session:
-        lines = [esc(_line(expo.edition_status(session, edition))) for edition in editions.values()]
+        statuses = list(expo.edition_status(session, _settings(context)))
+    lines = [status_line(status, lang) for status in statuses]
     await reply_paged(
         update, context, t("bot.expo.title", lang, n=len(lines)), lines or [t("bot.expo.none", lang)]
     )

@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -142,25 +145,15 @@ async def sources_command(update: Update, context: Context, caller: Caller) -> N
     """``/sources``: each source's last run, counts and errors (from :mod:`alertbot.sources`)."""
     lang = caller.language
     try:
-        from alertbot.sources import list_sources  # type: ignore[import-not-found, unused-ignore]
+        from alertbot.sources import list_sources
     except ImportError:
         await reply(update, t("bot.sources.unavailable", lang))
         return
     with session_factory_of(context)() as session:
-        sources = list_sources(session, utcnow())
-    lines = [esc(_source_line(source)) for source in sources]
+        sources = list_sources(session, utcnow(), tz=_settings(context).timezone)
+    lines = [esc(source.summary_line()) for source in sources]
     await reply_paged(
         update, context, t("bot.sources.title", lang, n=len(lines)), lines or [t("bot.none", lang)]
-    )
-
-
-def _source_line(source: Any) -> str:
-    """One line of a source summary, whatever shape :func:`alertbot.sources.list_sources` returns."""
-    if hasattr(source, "summary_line"):
-        return str(source.summary_line())
-    fields = source if isinstance(source, dict) else getattr(source, "__dict__", {})
-    return " · ".join(
-        f"{k}={v}" for k, v in fields.items() if not str(k).startswith("_") and v not in (None, "")
     )
 
 
@@ -316,23 +309,41 @@ async def audit_command(update: Update, context: Context, caller: Caller) -> Non
 
 @require_role(Role.STAFF, Role.ENTERPRISE)
 async def report_command(update: Update, context: Context, caller: Caller) -> None:
-    """``/report [period]``: the periodic report files; an enterprise's report holds only its own data."""
-    lang = caller.language
-    try:
-        from alertbot import report as report_module
+    """``/report [period]`` (``2026-10``, ``2026-Q3``, ``2026``; default last month): the report XLSX and its
+    charts. Staff get the whole centre's report; an enterprise user one report per own enterprise, holding
+    only that enterprise's data."""
+    from alertbot.lifecycle import local_today
+    from alertbot.report import generate
+    from alertbot.report.period import previous_month
 
-        generate = getattr(report_module, "generate")  # noqa: B009 (issue 11 is adding it)
-    except (ImportError, AttributeError):
-        await reply(update, t("bot.report.unavailable", lang))
-        return
-    period = clean_input((context.args or ["month"])[0], limit=20, field="period") if context.args else None
-    enterprises = None if caller.role == Role.STAFF else sorted(caller.enterprise_ids)
+    lang = caller.language
+    settings = _settings(context)
     try:
-        files = generate(period=period, enterprise_ids=enterprises, settings=_settings(context), lang=lang)
-    except (ValueError, TypeError) as error:
-        await reply(update, t("bot.service.refused", lang, reason=str(error)[:300]))
+        raw = clean_input(context.args[0], limit=20, field="period") if context.args else None
+    except BadInput as error:
+        await reply(update, error.text(lang))
         return
+    period = raw or previous_month(local_today(settings.timezone)).label
+    scopes: list[str | None] = [None]
+    if caller.role != Role.STAFF:
+        scopes = [*sorted(caller.enterprise_ids)]  # one report per own enterprise, never the centre's
     message = update.effective_message
     assert message is not None
-    for path in files:
-        await message.reply_document(document=path.read_bytes(), filename=path.name)
+    await reply(update, t("bot.report.working", lang, period=period))
+    with tempfile.TemporaryDirectory() as folder:
+        for scope in scopes:
+            try:
+                files = await asyncio.to_thread(
+                    generate,
+                    settings,
+                    period=period,
+                    enterprise_id=scope,
+                    lang=lang,
+                    out_dir=Path(folder),
+                    factory=session_factory_of(context),
+                )
+            except (ValueError, LookupError) as error:
+                await reply(update, t("bot.report.failed", lang, reason=str(error)[:300]))
+                return
+            for path in [p for p in (files.xlsx, *files.charts) if p is not None]:
+                await message.reply_document(document=path.read_bytes(), filename=path.name)

@@ -16,8 +16,11 @@ import pytest
 
 from alertbot import db
 from alertbot.db import SessionFactory, transaction
+from alertbot.expo import close_snapshot, load_editions
+from alertbot.ingest import Ingestor
 from alertbot.models import Enterprise, Role
 from alertbot.settings import Settings
+from spiders.base.expo import build_exhibitor
 from tests.bot.standin import BotStandIn
 from tests.support.seed import add_alerts, add_subscriber, make_records
 
@@ -39,8 +42,28 @@ class RunningBot:
     blower_alert: int
 
 
-def seed(factory: SessionFactory) -> tuple[int, int]:
-    """Enterprises (Chinese and Latin marks), one user per role, and one alert each for acme and blower."""
+EXPO = "giic-2026"
+"""The bundled edition nearest to today's date once both 2026 shows are over: the bot's "current show"."""
+EXHIBITORS = [
+    ("新淞智能装备有限公司", "E10-A2"),  # a homophone of 新松 (siasun)
+    ("沈阳新松机器人自动化股份有限公司", "E2-A001"),  # siasun itself: no alert
+    ("营口恒信液压设备有限公司", "W1-A320"),
+]
+
+
+def ingest_exhibitors(settings: Settings) -> None:
+    """The exhibitors of the current show, through the real ingestion (matching, alerts)."""
+    edition = load_editions(settings)[EXPO]
+    ingestor = Ingestor.open(edition.id, "expo_exhibitors", settings=settings, kind="expo")
+    for name, booth in EXHIBITORS:
+        ingestor.add(build_exhibitor(edition, {"name_raw": name, "booth": booth}, "t"))  # type: ignore[arg-type]
+    ingestor.close()
+    close_snapshot(ingestor.factory, edition.id, ingestor.run_id)
+
+
+def seed(factory: SessionFactory, settings: Settings) -> tuple[int, int]:
+    """Enterprises (Chinese and Latin marks), one user per role, the current show's exhibitors, and one
+    alert each for acme and blower."""
     with transaction(factory) as session:
         session.add_all(
             [
@@ -88,6 +111,7 @@ def seed(factory: SessionFactory) -> tuple[int, int]:
             telegram_user_id=user_id,
             channels={"telegram": str(user_id)},
         )
+    ingest_exhibitors(settings)
     [acme_alert] = add_alerts(factory, make_records(1, text="ACME"))
     [blower_alert] = add_alerts(
         factory, make_records(1, start=10, text="SHENGU"), enterprise_id="blower", mark="SHENGU"
@@ -104,7 +128,7 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
     settings = Settings(database_url=url, data_dir=folder / "data", outbox_dir=folder / "outbox")
     db.upgrade(url)
     factory = db.session_factory(settings)
-    acme_alert, blower_alert = seed(factory)
+    acme_alert, blower_alert = seed(factory, settings)
     with BotStandIn() as api:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
         env.update(

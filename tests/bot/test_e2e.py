@@ -258,9 +258,14 @@ def test_alerts_lists_only_the_callers_own_with_buttons(running_bot: RunningBot)
     ]
     assert "The count must be" in api.say(ACME, "/alerts 999")
     assert "The count must be" in api.say(ACME, "/alerts -3")
-    staff = api.ask(STAFF, "/alerts 20", count=3)
-    assert len(staff) == 3  # header + both alerts
-    assert "No alerts yet." in api.say(ENFORCER, "/alerts")  # enforcement sees exhibitor alerts only
+    staff = api.ask(STAFF, "/alerts 20", count=4)
+    assert "3" in staff[0].params["text"]  # staff see all: acme's, blower's and the exhibitor alert
+    mine = " ".join(
+        r.params["text"] for r in api.ask(MULTI, "/alerts", count=3)
+    )  # header, blower's, siasun's
+    assert "SHENGU" in mine
+    assert "新淞智能装备有限公司" in mine
+    assert "ACME" not in mine
 
 
 def test_forged_and_cross_enterprise_presses_get_one_answer_and_change_nothing(
@@ -565,3 +570,111 @@ def test_the_standin_serves_only_known_files() -> None:
         file_id = api.add_file(b"abc")
         assert api.serve_file(f"/file/bot{api.token}/documents/{file_id}") == (200, b"abc")
         assert api.serve_file(f"/bot{api.token}/getMe") is None
+
+
+# -- the show floor: /expo, /flagged, /booth, on-site triage --------------------------------------------------------
+def test_expo_lists_the_editions_with_crawl_status(running_bot: RunningBot) -> None:
+    text = running_bot.api.say(ENFORCER, "/expo")
+    assert "<b>cieme-2026</b>" in text
+    assert "<b>giic-2026</b>" in text
+    assert "exhibitors 3 · flagged 1" in text
+    assert "抓取：" in running_bot.api.say(STAFF, "/expo")
+
+
+def test_flagged_booths_of_the_current_show_by_hall(running_bot: RunningBot) -> None:
+    api = running_bot.api
+    text = api.say(ENFORCER, "/flagged")
+    assert "flagged booths: 1" in text
+    assert "<b>Hall E10</b>" in text
+    assert "E10-A2 · 新淞智能装备有限公司" in text
+    assert "(siasun)" in text
+    assert "W1-A320" not in text
+    assert "No flagged booth" in api.say(ENFORCER, "/flagged W1")
+    assert "E10-A2" in api.say(STAFF, "/flagged e10")
+    assert "U+0007" in api.say(ENFORCER, "/flagged E\u00071")
+
+
+def test_booth_says_who_is_there_and_what_they_matched(running_bot: RunningBot) -> None:
+    api = running_bot.api
+    flagged = api.say(ENFORCER, "/booth E10-A2")
+    assert "新淞智能装备有限公司" in flagged
+    assert "(siasun)" in flagged
+    clean = api.say(ENFORCER, "/booth W1-A320")
+    assert "营口恒信液压设备有限公司" in clean
+    assert "matches no watched enterprise" in clean
+    assert "No exhibitor is listed" in api.say(ENFORCER, "/booth Z9-Z999")
+    assert "Usage: /booth" in api.say(ENFORCER, "/booth <script>")
+
+
+def test_enforcement_triages_exhibitor_alerts_with_on_site_buttons(running_bot: RunningBot) -> None:
+    api = running_bot.api
+    _header, card = api.ask(ENFORCER, "/alerts", count=2)
+    assert "E10-A2" in card.params["text"]
+    labels = buttons(card)
+    assert [text for text, _ in labels] == ["Action taken", "Not found", "Escalate"]
+    alert_id = int(labels[0][1].split(":")[2])
+    answer, edit = api.press(ENFORCER, f"alert:confirm:{alert_id}", count=2)
+    assert answer.params["text"] == "confirmed"
+    assert [text for text, _ in buttons(edit)] == ["Not found", "Escalate"]
+    # A trademark alert is not the floor team's to triage: the same answer as a missing one.
+    [refused] = api.press(ENFORCER, f"alert:dismiss:{running_bot.acme_alert}")
+    assert refused.params["text"] == "This item does not exist or is not yours to see."
+    # Nor is an exhibitor alert of siasun an enterprise's business unless it is siasun's own.
+    [foreign] = api.press(ACME, f"alert:dismiss:{alert_id}")
+    assert foreign.params["text"] == "This item does not exist or is not yours to see."
+    with running_bot.factory() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        assert alert.status == "confirmed"
+
+
+# -- /sources and /report ---------------------------------------------------------------------------------------------
+def test_sources_lists_each_source_with_its_last_run(running_bot: RunningBot) -> None:
+    text = running_bot.api.say(STAFF, "/sources")
+    assert "<b>数据源</b>" in text
+    assert "giic-2026" in text or "uspto_tm_daily" in text
+
+
+def documents_after(api: BotStandIn, start: int, user: int, settle: float = 2.0) -> list[object]:
+    """Every document sent to ``user`` since ``start``, once none has arrived for ``settle`` seconds."""
+    import time
+
+    seen, quiet_since = -1, time.monotonic()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        sent = [r for r in api.requests[start:] if r.method == "sendDocument" and r.chat_id == str(user)]
+        if len(sent) != seen:
+            seen, quiet_since = len(sent), time.monotonic()
+        elif sent and time.monotonic() - quiet_since > settle:
+            return list(sent)
+        time.sleep(0.1)
+    raise AssertionError("no report documents arrived")
+
+
+def cells(data: bytes) -> str:
+    book = load_workbook(io.BytesIO(data))
+    return " ".join(
+        str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
+    )
+
+
+def test_report_staff_whole_centre_enterprise_only_its_own(running_bot: RunningBot) -> None:
+    api = running_bot.api
+    period = dt.date.today().strftime("%Y-%m")
+    start = api.request_count()
+    assert "正在生成" in api.say(STAFF, f"/report {period}")
+    staff_docs = documents_after(api, start, STAFF)
+    [staff_xlsx] = [d for d in staff_docs if d.files["document"][0].endswith(".xlsx")]  # type: ignore[attr-defined]
+    everything = cells(staff_xlsx.files["document"][1])  # type: ignore[attr-defined]
+    assert "acme" in everything.lower()
+    assert "blower" in everything.lower() or "沈阳鼓风机" in everything
+
+    start = api.request_count()
+    assert "Making the report" in api.say(ACME, f"/report {period}")
+    acme_docs = documents_after(api, start, ACME)
+    [acme_xlsx] = [d for d in acme_docs if d.files["document"][0].endswith(".xlsx")]  # type: ignore[attr-defined]
+    own = cells(acme_xlsx.files["document"][1])  # type: ignore[attr-defined]
+    assert "ACME" in own
+    assert "SHENGU" not in own
+    assert "沈阳鼓风机" not in own
+    assert "Cannot make the report" in api.say(ACME, "/report last-tuesday", count=2)

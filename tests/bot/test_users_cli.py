@@ -27,7 +27,9 @@ def invoke(*args: str) -> str:
 
 def test_users_cli_end_to_end(any_settings: Settings) -> None:
     factory = db.session_factory(any_settings)
-    assert "staff: Wang Li (Telegram 111222333)" in invoke("add-staff", "111222333", "--name", "Wang Li", "--actor", "ops")
+    assert "staff: Wang Li (Telegram 111222333)" in invoke(
+        "add-staff", "111222333", "--name", "Wang Li", "--actor", "ops"
+    )
     db.upgrade(any_settings.resolved_database_url())
     add_enterprise(factory, "siasun", "SIASUN")
     add_enterprise(factory, "blower", "SHENGU")
@@ -39,9 +41,15 @@ def test_users_cli_end_to_end(any_settings: Settings) -> None:
     with factory() as session:
         invite = session.get(Invite, code_hash(code))
         assert invite is not None
-        assert (invite.role, invite.enterprise_ids, invite.used_at) == ("enterprise", ["siasun", "blower"], None)
+        assert (invite.role, invite.enterprise_ids, invite.used_at) == (
+            "enterprise",
+            ["siasun", "blower"],
+            None,
+        )
         assert dt.timedelta(hours=71) < invite.expires_at - invite.created_at <= dt.timedelta(hours=72)
-        member = redeem_invite(session, code, telegram_user_id=4_000_000_001, chat_id=4_000_000_001, name="Li", language="en")
+        member = redeem_invite(
+            session, code, telegram_user_id=4_000_000_001, chat_id=4_000_000_001, name="Li", language="en"
+        )
         session.commit()
         assert member.linked_enterprises() == {"siasun", "blower"}
         with pytest.raises(MembershipError, match="not valid"):
@@ -65,7 +73,9 @@ def test_users_cli_end_to_end(any_settings: Settings) -> None:
     assert bad.exit_code == 1
     assert "nosuch" in bad.output
     with factory() as session:
-        actions = session.exec(select(AuditLog.action).where(AuditLog.actor == "ops").order_by(col(AuditLog.id))).all()
+        actions = session.exec(
+            select(AuditLog.action).where(AuditLog.actor == "ops").order_by(col(AuditLog.id))
+        ).all()
         assert actions == ["user.add_staff", "user.invite", "user.role", "user.revoke"]
         staff = session.exec(select(Subscriber).where(Subscriber.telegram_user_id == 111222333)).one()
         assert staff.channels == {"telegram": "111222333"}
