@@ -246,17 +246,19 @@ class Matcher:
                 continue
             kind = mark_kind(text)
             if kind == "chinese":
-                key = nz.han_only(nz.fold(text))
+                # Digits in a Chinese mark are part of it, read as Chinese numerals (361度 = 三六一度).
+                spelt = nz.digits_in_han(nz.fold(text))
+                key = nz.han_only(spelt)
                 mark = _Mark(watch.id, text, kind, key, watch.classes)
                 self._han[key].append(mark)
                 if len(key) >= 2:
                     self._han_start[key[:2]].append(mark)
-                for reading in nz.pinyin_readings(text):
+                for reading in nz.pinyin_readings(spelt):
                     self._pinyin["".join(reading)].append((mark, reading))
                     if len(reading) >= 2:
                         self._syllable_start[reading[0], reading[1]].append((mark, reading))
                 # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once.
-                for form, how in translate.english_forms(text):
+                for form, how in translate.english_forms(spelt):
                     self._gloss[form].append((mark, how))
                     if " " in form:
                         self._gloss[form.replace(" ", "")].append((mark, how))  # YELLOWSEA, GOLDENWIND
@@ -510,6 +512,11 @@ class Matcher:
         for start in range(len(words)):
             for end in range(start + 2, min(len(words), start + 4) + 1):
                 whole = end - start == len(words)
+                if not whole and (
+                    _inside_longer_pinyin(words, start, end)
+                    or (start > 0 and nz.wade_giles_readings(" ".join(words[start - 1 : end])))
+                ):
+                    continue  # the end of a longer name written syllable by syllable (Jin Hui Shan)
                 for spelling in nz.wade_giles_readings(" ".join(words[start:end])):
                     for mark, _reading in self._pinyin.get(spelling, ()):
                         if id(mark) in seen:

@@ -97,6 +97,5 @@ def test_set_d_new_families_f1(set_d_result: dict[str, Any]) -> None:
     assert set_d_result["f1"] >= MIN_F1, set_d_result
 
 
-@pytest.mark.xfail(strict=False, reason="issue 10 work in progress")
 def test_set_d_new_families_precision(set_d_result: dict[str, Any]) -> None:
     assert set_d_result["precision"] >= MIN_PRECISION, set_d_result

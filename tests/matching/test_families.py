@@ -1,0 +1,225 @@
+"""Issue 10's families (translations, visual look-alikes, mixed scripts, numerals, Wade-Giles, long legal forms,
+place swaps, polyphones) and their exclusions, as a data table, plus the resources behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alertbot.matching import (
+    REASON_CODES,
+    Candidate,
+    Matcher,
+    cedict,
+    describe,
+    escalate_serial_filers,
+    glyphs,
+    translate,
+)
+from alertbot.matching import normalize as nz
+from alertbot.matching.files import read_watches
+from alertbot.matching.model import Hit
+from tests.matching.conftest import FIXTURES, candidate_from_row, read_table
+
+ROWS = read_table("families_issue10.csv")
+
+
+@pytest.fixture(scope="module")
+def families_matcher() -> Matcher:
+    """Ten enterprises chosen for the new families (none of them in a held-out set)."""
+    return Matcher(read_watches(FIXTURES / "watchlist_families.csv"))
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["family"] for r in ROWS])
+def test_new_families_and_exclusions(families_matcher: Matcher, row: dict[str, str]) -> None:
+    hits = families_matcher.match(candidate_from_row(row))
+    if not row["watch"]:
+        assert hits == [], f"{row['family']}: expected no alert, got {[h.to_json() for h in hits]}"
+        return
+    assert [h.watch_id for h in hits] == [row["watch"]], [h.to_json() for h in hits]
+    hit = hits[0]
+    assert (hit.variant, hit.risk) == (row["variant"], row["risk"]), hit.to_json()
+    assert row["reason"] in hit.reasons, hit.to_json()
+
+
+def test_every_new_reason_code_is_worded_in_both_languages(families_matcher: Matcher) -> None:
+    codes: set[str] = set()
+    for row in ROWS:
+        explanation = families_matcher.explain(candidate_from_row(row))
+        codes.update(code for comp in explanation.comparisons for code in comp.reasons)
+    for code in codes:
+        assert code in REASON_CODES or code.partition(":")[0] in REASON_CODES, code
+    for code in ("variant:translation", "variant:lookalike", "variant:numeral", "gloss", "glyph"):
+        zh, en = REASON_CODES[code]
+        assert zh
+        assert en
+        assert zh != en
+    assert describe("glyph:冰→水 (dot-radical)", "zh").endswith("(冰→水 (dot-radical))")
+
+
+def test_explain_shows_the_gloss_and_the_character_pair(families_matcher: Matcher) -> None:
+    translated = families_matcher.explain(Candidate("x", "trademark", "GOLDEN CUP", classes=frozenset({12})))
+    (comparison,) = [c for c in translated.comparisons if c.variant == "translation"]
+    assert "gloss:金=golden + 杯=cup" in comparison.reasons
+    swapped = families_matcher.explain(Candidate("x", "trademark", "水山", classes=frozenset({11})))
+    (comparison,) = [c for c in swapped.comparisons if c.variant == "lookalike"]
+    assert "glyph:冰→水 (dot-radical)" in comparison.reasons
+    outside = families_matcher.explain(Candidate("x", "trademark", "ICEBERG", classes=frozenset({3})))
+    assert outside.hits == ()
+    assert "excluded:translation-outside-classes" in outside.comparisons[0].reasons
+    cosmetics = families_matcher.explain(Candidate("x", "exhibitor", "Iceberg Cosmetics GmbH"))
+    assert "excluded:translation-without-industry-word" in cosmetics.comparisons[0].reasons
+
+
+def test_a_translation_is_never_high_even_from_a_serial_filer() -> None:
+    hits = [
+        Hit("r1", "a", "medium", 85.0, "冰山", "translation", ("variant:translation",)),
+        Hit("r2", "b", "medium", 90.0, "金杯", "lookalike", ("variant:lookalike",)),
+    ]
+    raised = escalate_serial_filers(hits, {"r1": "Squat Ltd", "r2": "Squat Ltd"})
+    assert [(h.variant, h.risk) for h in raised] == [("translation", "medium"), ("lookalike", "high")]
+
+
+@pytest.mark.parametrize(
+    ("mark", "form"),
+    [
+        ("冰山", "iceberg"),  # a dictionary word: its own gloss
+        ("金杯", "golden cup"),  # glosses of its characters put together
+        ("獐子岛", "zhangzi island"),  # half-translated, the rest in pinyin
+        ("牡丹", "peony"),  # the head noun of "tree peony"
+        ("七匹狼", "seven wolves"),  # numeral + measure word: the noun counted
+        ("飞鹤", "flying crane"),  # a verb before a noun as its -ing form
+    ],
+)
+def test_english_forms_of_chinese_marks(mark: str, form: str) -> None:
+    assert form in dict(translate.english_forms(mark))
+
+
+def test_english_forms_keep_dictionary_meanings_and_skip_english_pinyin() -> None:
+    assert "east wind" not in dict(translate.english_forms("东风"))  # 东风 means "easterly wind"
+    assert "new song" not in dict(
+        translate.english_forms("新松")
+    )  # SONG is an English word, not half a translation
+
+
+def test_chinese_forms_of_english_word_marks() -> None:
+    forms = translate.chinese_forms(["PANDA", "ICEBERG", "TRIES"])
+    assert "熊猫" in forms["PANDA"]
+    assert "冰山" in forms["ICEBERG"]
+    assert "尝试" in forms["TRIES"]  # glossed under its lemma, "to try"
+
+
+def test_industry_words_come_from_classes_and_names() -> None:
+    words = translate.industry_words(
+        "沈阳新松机器人自动化股份有限公司", "SIASUN Robot & Automation Co., Ltd.", ["新松", "SIASUN"], [42]
+    )
+    assert {"机器人", "自动化"} <= words.han  # the trade words of the Chinese name
+    assert {"robot", "automation"} <= words.latin  # the English name, and the glosses of 机器人
+    assert "technology" in words.latin  # class 42's heading
+    assert words.find("Siasun Robotics GmbH") == "robot"
+    assert words.find("Car Wash Ltd") is None  # short class words count only whole
+    assert translate.industry_words("", "", [], [12]).find("Cardinal Trading") is None
+
+
+def test_glyph_table_pairs_are_symmetric_and_not_homophones() -> None:
+    table = glyphs.table()
+    assert len(table) > 1000
+    for char, others in table.items():
+        for other in others:
+            assert char in table[other], (char, other)
+            assert not ({nz._common_readings(char)[0]} & {nz._common_readings(other)[0]}), (char, other)
+    for a, b in ("冰水", "金全", "雪雷", "己已", "未末", "木本", "大太", "土士"):
+        assert b in glyphs.look_alikes(a), (a, b)
+    assert "川" not in glyphs.look_alikes("山")
+    assert "扬" not in glyphs.look_alikes("杨")  # a homophone (yang), not a look-alike
+
+
+def test_glyph_table_provenance_is_documented() -> None:
+    readme = (Path(glyphs.__file__).parent / "data" / "README.md").read_text("utf-8")
+    for needed in ("char-similar", "MIT", "CC-CEDICT", "CC BY-SA 4.0"):
+        assert needed in readme
+
+
+@pytest.mark.parametrize(
+    ("char", "kept", "dropped"),
+    [("万", "wan", "mo"), ("单", "dan", "shan"), ("解", "jie", "xie"), ("的", "di", "")],
+)
+def test_polyphones_keep_word_readings_only(char: str, kept: str, dropped: str) -> None:
+    readings = {r for reading in nz.pinyin_readings(char + "科") for r in reading[:1]}
+    assert kept in readings
+    if dropped:
+        assert dropped not in readings
+        assert dropped not in cedict.word_readings(char)
+
+
+@pytest.mark.parametrize(
+    ("text", "spelling"),
+    [
+        ("Ping-shan", "bingshan"),
+        ("P'ing-shan", "pingshan"),
+        ("Shen-ku", "shengu"),
+        ("Ch'ing-hsia", "qingxia"),
+        ("Kuan-sheng-yüan", "guanshengyuan"),
+        ("I-li", "yili"),
+    ],
+)
+def test_wade_giles_readings(text: str, spelling: str) -> None:
+    assert spelling in nz.wade_giles_readings(text)
+
+
+@pytest.mark.parametrize("text", ["BAN FANG", "KING SHAN", "DANGER", "Good-bye"])
+def test_pinyin_and_english_are_not_wade_giles(text: str) -> None:
+    assert not any(s in ("banfang", "jingshan") for s in nz.wade_giles_readings(text))
+    assert nz.wade_giles_readings("BAN FANG") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("廿五", "25"),
+        ("二十五", "25"),
+        ("三一", "31"),
+        ("九九九", "999"),
+        ("一百零八", "108"),
+        ("三六一度", "361度"),
+    ],
+)
+def test_chinese_numerals_as_digits(text: str, key: str) -> None:
+    assert nz.numeral_key(text) == key
+
+
+def test_mixed_script_and_digits_in_pinyin() -> None:
+    assert nz.mixed_script_readings("冰SHAN") == ("bingshan",)
+    assert nz.mixed_script_readings("BING山") == ("bingshan",)
+    assert nz.mixed_script_readings("BINGSHAN") == ()
+    assert nz.digits_in_pinyin("7PILANG") == "qipilang"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme Gesellschaft mit beschränkter Haftung",
+        "Acme Proprietary Limited",
+        "Acme Besloten Vennootschap",
+        "Acme Aktiengesellschaft",
+        "Acme Société anonyme",
+        "Acme Spółka z ograniczoną odpowiedzialnością",
+        "Acme Unlimited Liability Company",
+        "ACME GMBH",
+    ],
+)
+def test_spelled_out_legal_forms_are_stripped(name: str) -> None:
+    assert nz.legal_core(name) == "acme"
+
+
+def test_a_swapped_place_is_another_company_even_when_the_rest_is_close(families_matcher: Matcher) -> None:
+    own = "大连冰山集团有限公司"
+    assert families_matcher.check_party(own).own_of == ("bingshan",)
+    assert families_matcher.check_party("冰山集团有限公司").own_of == ("bingshan",)  # place omitted
+    assert families_matcher.check_party("青岛冰山集团有限公司").own_of == ()  # place swapped
+    assert families_matcher.check_party("Qingdao Bingshan Group Co., Ltd.").own_of == ()
+    # A long name one slip away is the same company, unless the slip is in its brand or its place.
+    assert families_matcher.check_party("Brilliance Jinbei Automobil Co., Ltd.").own_of == ("jinbei",)
+    assert families_matcher.check_party("Brilliance Jinbel Automobile Co., Ltd.").own_of == ()
+    assert families_matcher.check_party("大连水山集团有限公司").own_of == ()
