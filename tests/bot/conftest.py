@@ -148,7 +148,8 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 30
-        while not api.calls("getUpdates"):
+        # Polling started and the command menus are set: the default scope twice (zh, en) and each user's.
+        while not api.calls("getUpdates") or len(api.calls("setMyCommands")) < 2 + 5:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError("the bot did not start polling:\n" + log.read_text(errors="replace"))
             time.sleep(0.05)

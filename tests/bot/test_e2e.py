@@ -139,6 +139,22 @@ def test_help_shows_each_role_its_commands_in_its_language(
         assert f"{command} " not in text
 
 
+def test_each_user_has_their_role_menu_in_their_chat(running_bot: RunningBot) -> None:
+    def menu(user: int) -> list[str]:
+        calls = [
+            c
+            for c in running_bot.api.calls("setMyCommands")
+            if f'"chat_id": {user}' in c.params.get("scope", "")
+        ]
+        return [command["command"] for command in calls[-1].json_param("commands")]
+
+    assert {"check", "flagged", "booth", "expo"} <= set(menu(ENFORCER))
+    assert "watch" not in menu(ENFORCER)
+    assert {"watch", "import", "users", "audit"} <= set(menu(STAFF))
+    assert {"mywatch", "alerts", "settings"} <= set(menu(MULTI))
+    assert not {"check", "watch", "users"} & set(menu(MULTI))
+
+
 def test_lang_switches_replies_and_menu(running_bot: RunningBot) -> None:
     api = running_bot.api
     assert "Language set to English" in api.say(BLOWER, "/lang en")
