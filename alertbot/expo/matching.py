@@ -11,6 +11,7 @@ A watched enterprise exhibiting under its own name or a listed affiliate's raise
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from collections.abc import Iterable, Sequence
@@ -59,9 +60,29 @@ def _contains(term_folded: str, core: str, han: bool) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(core)}(?![a-z0-9])", term_folded) is not None
 
 
+_term_cache: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, frozenset[int]], tuple[Hit, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+TERM_CACHE_SIZE = 50_000
+
+
 def _term_hits(
     matcher: Matcher, record_id: str, term: str, reason: str, classes: frozenset[int]
 ) -> list[Hit]:
+    # Catalogues repeat the same product words (数控车床, 轴承) on hundreds of rows: judge each term once.
+    cache = _term_cache.setdefault(matcher, {})
+    key = (term, reason, classes)
+    found = cache.get(key)
+    if found is None:
+        found = tuple(_judge_term(matcher, term, reason, classes))
+        if len(cache) > TERM_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return [dataclasses.replace(hit, record_id=record_id) for hit in found]
+
+
+def _judge_term(matcher: Matcher, term: str, reason: str, classes: frozenset[int]) -> list[Hit]:
+    record_id = ""
     hits: list[Hit] = []
     for text in match_terms(term):
         for hit in matcher.match(Candidate(id=record_id, kind="trademark", text=text, classes=classes)):
