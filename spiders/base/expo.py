@@ -234,7 +234,7 @@ def decode_text(data: bytes, encoding: str | None, label: str) -> str:
         except LookupError as error:
             raise MappingError(f"table.encoding: unknown encoding {candidate!r}") from error
     tried = encoding or " or ".join(TEXT_ENCODINGS)
-    raise MappingError(f"{label}: cannot decode as {tried}; set table.encoding in the edition file")
+    raise MappingError(f"cannot decode {label} as {tried}; set table.encoding in the edition file")
 
 
 def csv_rows(edition: Edition, data: bytes, label: str) -> Iterator[TableRow]:
@@ -338,9 +338,10 @@ def table_records(edition: Edition, rows: Iterator[TableRow], label: str) -> Ite
         pending = (values, row.where)
     if header is None:
         first = searched[0].cells if searched else []
-        missing = ", ".join(f"fields.{f} = {mapped[f]!r}" for f in by_header)
+        seen = {_header_key(c) for row in searched for c in row.cells}
+        missing = [f"fields.{f} = {mapped[f]!r}" for f, key in by_header.items() if key not in seen]
         raise MappingError(
-            f"{label}: no header row with every mapped column ({missing}); "
+            f"no header row with every mapped column; not found: {', '.join(missing) or 'none alone'}; "
             f"first row: {' | '.join(clean(c) for c in first) or '(empty)'}"
         )
     if pending is not None:
