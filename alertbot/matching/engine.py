@@ -216,6 +216,7 @@ class Matcher:
         self._han_start: dict[str, list[_Mark]] = defaultdict(list)
         self._syllable_start: dict[tuple[str, str], list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
         self._gloss: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
+        self._gloss_first_words: set[str] = set()
         self._han_gloss_start: dict[str, list[tuple[_Mark, str, str]]] = defaultdict(list)
         self._glyph: dict[str, list[tuple[_Mark, int]]] = defaultdict(list)
         self._glyph_lengths: set[int] = set()
@@ -234,9 +235,6 @@ class Matcher:
 
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:
-        self._industry[watch.id] = translate.industry_words(
-            watch.name_zh, watch.name_en, watch.marks, watch.classes
-        )
         for name in (watch.name_zh, watch.name_en):
             self._index_party(name, watch.id, self._own_names)
         for name in watch.affiliates:
@@ -260,8 +258,11 @@ class Matcher:
                 # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once.
                 for form, how in translate.english_forms(spelt):
                     self._gloss[form].append((mark, how))
+                    self._gloss_first_words.add(form.split(" ", 1)[0])
                     if " " in form:
-                        self._gloss[form.replace(" ", "")].append((mark, how))  # YELLOWSEA, GOLDENWIND
+                        glued = form.replace(" ", "")  # YELLOWSEA, GOLDENWIND
+                        self._gloss[glued].append((mark, how))
+                        self._gloss_first_words.add(glued)
                 # Visual look-alikes: the mark with one character left open, for each character that has
                 # look-alikes; a record fills the gap with a look-alike of that character.
                 if len(key) >= 2:
@@ -299,6 +300,15 @@ class Matcher:
             if nz.han_only(spoken) == spoken:  # digits and characters only (999, 361度), not 3SBIO
                 for reading in nz.pinyin_readings(spoken)[:2]:
                     self._pinyin["".join(reading)].append((mark, reading))
+
+    def _industry_words(self, watch_id: str) -> translate.IndustryWords:
+        """The enterprise's industry words, worked out the first time a record needs them (few do)."""
+        words = self._industry.get(watch_id)
+        if words is None:
+            watch = self.watches[watch_id]
+            words = translate.industry_words(watch.name_zh, watch.name_en, watch.marks, watch.classes)
+            self._industry[watch_id] = words
+        return words
 
     def _compile_chinese_translations(self) -> None:
         # English word marks written in Chinese (PANDA → 熊猫): one pass over the dictionary for all marks.
@@ -361,7 +371,7 @@ class Matcher:
             if han:
                 found.extend(self._mixed_script_evidence(text))
                 found.extend(self._digits_among_characters(text, whole_text=True))
-        if self._numeral and (numeral := nz.numeral_key(text)):
+        if self._numeral and nz.has_numeral(text) and (numeral := nz.numeral_key(text)):
             for mark in self._numeral.get(numeral, ()):
                 if nz.fold(text).replace(" ", "") != nz.fold(mark.text).replace(" ", ""):
                     found.append(_Evidence(mark, "numeral", 100.0, True, (f"numeral:{numeral}",)))
@@ -491,9 +501,12 @@ class Matcher:
         gloss = self._gloss
         if not gloss:
             return found
+        first_words = self._gloss_first_words
         if any(w.isdigit() for w in words):
             words = [translate.NUMBER_WORDS.get(w, w) for w in words]  # 7 WOLVES = SEVEN WOLVES
         for start in range(len(words)):
+            if words[start] not in first_words:
+                continue  # no English form of a watched mark starts with this word
             for end in range(start + 1, min(len(words), start + _GLOSS_MAX_WORDS) + 1):
                 phrase = " ".join(words[start:end])
                 # The gloss itself, not an inflected form: NINE SUNS is not 九阳's "nine sun".
@@ -507,10 +520,19 @@ class Matcher:
         """A Chinese mark romanised in Wade-Giles (Ping-shan, Shen-ku): the same risk as its pinyin (written
         syllable by syllable, like spaced pinyin); with added words around it, a mark with an added word."""
         found: list[_Evidence] = []
+        if " " not in text and "-" not in text:
+            return found  # one word: Wade-Giles writes one syllable a word
         seen: set[int] = set()
-        words = nz.fold(nz.WG_APOSTROPHE_RE.sub("", text)).split()
+        words = nz.strip_accents(nz.fold(nz.WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
+        if len(words) < 2:
+            return found
+        parses = [bool(nz.wade_giles_syllable(w)) for w in words]
         for start in range(len(words)):
+            if not parses[start]:
+                continue
             for end in range(start + 2, min(len(words), start + 4) + 1):
+                if not parses[end - 1]:
+                    break
                 whole = end - start == len(words)
                 if not whole and (
                     _inside_longer_pinyin(words, start, end)
@@ -645,7 +667,7 @@ class Matcher:
                         original, swapped = mark.key[position], window[position]
                         if position != i or swapped == original:
                             continue
-                        if not ends and not self._industry[mark.watch_id].starts(rest):
+                        if not ends and not self._industry_words(mark.watch_id).starts(rest):
                             continue
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None:
@@ -723,8 +745,7 @@ class Matcher:
     def _with_industry_word(self, ev: _Evidence, name: str, core: str) -> _Evidence:
         """Evidence from a company name, tagged with a word of the mark's enterprise's industry if the name
         holds one beside the mark ("Iceberg Refrigeration", "银鹜食品"); the mark's own words do not count."""
-        industry = self._industry.get(ev.mark.watch_id)
-        word = industry.find(core, skip=_matched_text(ev)) if industry is not None else None
+        word = self._industry_words(ev.mark.watch_id).find(core, skip=_matched_text(ev))
         tags = (*ev.tags, f"industry-word:{word}") if word else ev.tags
         return _Evidence(ev.mark, ev.variant, ev.score, False, tags)
 

@@ -528,7 +528,7 @@ _NOT_WADE_GILES = frozenset("bdgqxzrv")
 
 
 @lru_cache(maxsize=65536)
-def _wade_giles_syllable(word: str) -> tuple[str, ...]:
+def wade_giles_syllable(word: str) -> tuple[str, ...]:
     """The pinyin syllables one Wade-Giles syllable can stand for ("ping" → bing, ping; "ku" → gu, ku)."""
     if not word.isalpha() or not word.isascii() or word[0] in _NOT_WADE_GILES or "q" in word or "x" in word:
         return ()
@@ -572,7 +572,7 @@ def wade_giles_readings(text: str) -> tuple[str, ...]:
     words = _strip_accents(fold(WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
     if not 2 <= len(words) <= 4:
         return ()
-    options = [_wade_giles_syllable(w) for w in words]
+    options = [wade_giles_syllable(w) for w in words]
     if not all(options):
         return ()
     return tuple("".join(p) for p in itertools.islice(itertools.product(*options), MAX_WADE_GILES_SPELLINGS))
@@ -616,6 +616,14 @@ def _numeral_value(run: str) -> str:
     return str(total + current)
 
 
+_ANY_NUMERAL_RE = re.compile("[0-9零〇一二两三四五六七八九十廿卅百千]")
+
+
+def has_numeral(text: str) -> bool:
+    """Whether the text has a digit or a Chinese numeral."""
+    return _ANY_NUMERAL_RE.search(text) is not None
+
+
 @lru_cache(maxsize=65536)
 def numeral_key(text: str) -> str:
     """The text with Chinese numerals written as digits, folded and without spaces ("廿五" → "25", "三六一度"
@@ -652,12 +660,18 @@ def digits_in_han(text: str) -> str:
     return text.translate(_DIGIT_HAN)
 
 
+_ASCII_DIGIT_RE = re.compile("[0-9]")
 _DIGIT_PINYIN = ("ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu")
 
 
 def digits_in_pinyin(text: str) -> str:
     """Digits of a Latin text read aloud in Chinese and written in pinyin ("7PILANG" → "qipilang"); empty
     when the text has no digit."""
-    if not any(ch.isdigit() for ch in text):
+    if _ASCII_DIGIT_RE.search(text) is None:
         return ""
-    return "".join(_DIGIT_PINYIN[int(ch)] if ch.isdigit() and ch.isascii() else ch for ch in fold(text))
+    return "".join(_DIGIT_PINYIN[int(ch)] if "0" <= ch <= "9" else ch for ch in fold(text))
+
+
+def strip_accents(text: str) -> str:
+    """Letters without their accents and tone marks (yüan → yuan, shêng → sheng)."""
+    return _strip_accents(text)

@@ -225,7 +225,8 @@ def _segment(han: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _word_glosses(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _word_glosses(word: str) -> tuple[str, ...]:
     """Glosses of one dictionary word; a single character's only as single words (its commonest senses)."""
     found: list[str] = []
     for gloss in cedict.glosses(word):
@@ -236,7 +237,7 @@ def _word_glosses(word: str) -> list[str]:
             found.append(gloss)
         if len(words) == 2 and word_zipf(words[1]) < SPECIFIC_NOUN_ZIPF and words[1] not in found:
             found.append(words[1])  # "tree peony" → "peony"
-    return found[:GLOSSES_PER_WORD]
+    return tuple(found[:GLOSSES_PER_WORD])
 
 
 _NUMERALS = {
@@ -307,21 +308,22 @@ def _part_glosses(parts: tuple[str, ...]) -> list[list[tuple[str, str]]]:
     return options
 
 
-def _translations(han: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)
+def _translations(han: str) -> tuple[tuple[str, str], ...]:
     """(English, how) for a run of characters: its own glosses, and its words' glosses combined, cut into
     dictionary words longest first and character by character (大白兔 → BIG WHITE RABBIT)."""
     found: dict[str, str] = {g: f"{han}={g}" for g in _word_glosses(han)}
     if found:
         # A dictionary word means what the dictionary says, not what its characters say one by one: 东风 is
         # an "easterly wind" or a "spring breeze", 冰山 an "iceberg" (not an ICE MOUNTAIN).
-        return list(found.items())
+        return tuple(found.items())
     cuts = dict.fromkeys([_segment(han), tuple(han)])
     for parts in cuts:
         if len(parts) == 1:
             continue
         for combo in itertools.islice(itertools.product(*_part_glosses(parts)), MAX_FORMS):
             found.setdefault(" ".join(t for t, _ in combo), " + ".join(h for _, h in combo))
-    return list(found.items())
+    return tuple(found.items())
 
 
 @lru_cache(maxsize=65536)
