@@ -43,7 +43,7 @@ def test_help_lists_every_command_with_a_one_line_help() -> None:
 def test_run_and_worker_explain_themselves() -> None:
     # `alertbot run` is built (issue 13): it runs until SIGTERM, so only its help is checked here;
     # tests/service/test_run_e2e.py runs the real process.
-    for command, words in (("run", "leader"), ("worker", "dispatcher"), ("sources", "set-url")):
+    for command, words in (("run", "always-on"), ("worker", "dispatcher"), ("sources", "pause")):
         result = runner.invoke(app, [command, "--help"], terminal_width=200)
         assert result.exit_code == 0, result.output
         assert words in " ".join(result.output.replace("│", " ").split())
