@@ -270,3 +270,49 @@ def test_a_dismiss_and_an_escalate_at_the_same_moment_only_one_wins(factory: db.
     assert len(dismissals) == (1 if final == "dismissed" else 0)
     notes = _rows(factory, Delivery, Delivery.kind == "notice")
     assert (len(notes) > 0) == (final == "escalated")
+
+
+MARKUP_APPLICANT = "Squat Co [/bold] Ltd"
+LINK_APPLICANT = "[link=http://evil.example/phish]Official notice[/link] Trading"
+BIDI_APPLICANT = "\u202egnidarT\u202c Ltd"
+
+
+@pytest.fixture
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's rich consoles 250 columns wide, so table cells are not wrapped mid-name."""
+    from alertbot.cli._common import console, err_console
+
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setattr(err_console, "width", 250)
+
+
+@pytest.mark.usefixtures("wide_console")
+def test_cli_prints_crawled_markup_as_text_and_reveals_hidden_characters(factory: db.SessionFactory) -> None:
+    add_alerts(factory, make_records(1, applicant=MARKUP_APPLICANT))
+    add_alerts(factory, make_records(1, start=1, applicant=LINK_APPLICANT))
+    add_alerts(factory, make_records(1, start=2, applicant=BIDI_APPLICANT, text="AC\u200bME"))
+    result = runner.invoke(app, ["alerts", "list"], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert MARKUP_APPLICANT in result.output
+    assert "[link=http://evil.example/phish]Official notice[/link]" in result.output
+    assert "\x1b]8;" not in result.output  # no OSC 8 terminal hyperlink
+    assert "\u202e" not in result.output
+    assert "⟨U+202E⟩gnidarT⟨U+202C⟩ Ltd" in result.output
+
+
+@pytest.mark.usefixtures("wide_console")
+def test_status_prints_an_error_with_markup_as_text(
+    any_settings: Settings, factory: db.SessionFactory
+) -> None:
+    from alertbot.models import CrawlRun, Source
+
+    with db.transaction(factory) as session:
+        session.add(Source(key="uspto-tm", last_error="boom [/red] at [link=http://x.example]x[/link]"))
+        session.add(
+            CrawlRun(
+                source_key="uspto-tm", spider="uspto_tm_daily", status="error", error_detail="bad [/red]"
+            )
+        )
+    result = runner.invoke(app, ["status"], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert "bad [/red]" in result.output

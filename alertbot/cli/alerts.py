@@ -22,6 +22,7 @@ from alertbot.lifecycle import (
 from alertbot.models import Alert, AlertStatus, Delivery, Record, Risk
 from alertbot.notify.render import render_alert
 from alertbot.settings import get_settings
+from alertbot.textsafety import for_terminal, reveal
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -69,14 +70,15 @@ def list_alerts(
         for alert, record in rows:
             deadline = alert.opposition_deadline or record.opposition_end
             left = f"{deadline.isoformat()} ({(deadline - today).days}d)" if deadline else ""
+            # Crawled and watchlist text is data, not rich markup (issue 8): escaped, hidden characters shown.
             table.add_row(
                 str(alert.id),
-                alert.risk,
-                alert.status,
-                alert.enterprise_id,
-                alert.mark,
-                record.applicant or "",
-                f"{record.source_key}:{record.native_id}",
+                for_terminal(alert.risk),
+                for_terminal(alert.status),
+                for_terminal(alert.enterprise_id),
+                for_terminal(alert.mark),
+                for_terminal(record.applicant or ""),
+                for_terminal(f"{record.source_key}:{record.native_id}"),
                 left,
             )
     console.print(table)
@@ -101,15 +103,16 @@ def show(
         except ValueError as error:
             err_console.print(str(error))
             raise typer.Exit(code=2) from error
-        console.print(message.text, markup=False, highlight=False)
+        console.print(reveal(message.text), markup=False, highlight=False)
         console.print("audit 审计记录:")
         for entry in audit_trail(session, alert_id):
             before = (entry.before or {}).get("status", "")
             after = (entry.after or {}).get("status", "")
             note = f"  note: {entry.note}" if entry.note else ""
             console.print(
-                f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {before}→{after}{note}",
+                reveal(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {before}→{after}{note}"),
                 markup=False,
+                highlight=False,
             )
         deliveries = session.exec(
             select(Delivery).where(Delivery.alert_id == alert_id).order_by(col(Delivery.id))
@@ -119,8 +122,9 @@ def show(
             console.print(
                 f"  #{delivery.id} {delivery.kind} {delivery.channel}:{delivery.target} {delivery.status} "
                 f"attempts={delivery.attempts}"
-                + (f" error={delivery.last_error}" if delivery.last_error else ""),
+                + (f" error={reveal(delivery.last_error)}" if delivery.last_error else ""),
                 markup=False,
+                highlight=False,
             )
 
 
@@ -131,7 +135,7 @@ def _apply(action: Action, alert_id: int, note: str | None, actor: str | None) -
         with database.transaction(database.session_factory(settings)) as session:
             result = transition(session, alert_id, action, actor=who, note=note)
     except (AlertNotFound, TransitionError, ValueError) as error:
-        err_console.print(str(error))
+        err_console.print(str(error), markup=False, highlight=False)
         raise typer.Exit(code=1) from error
     if not result.changed:
         console.print(f"alert {alert_id} is already {result.after}; nothing changed")
@@ -139,7 +143,11 @@ def _apply(action: Action, alert_id: int, note: str | None, actor: str | None) -
     extra = f"; {result.staff_notes} staff note(s) queued" if result.staff_notes else ""
     if result.dismissal_id is not None:
         extra += "; the same applicant filing the same mark will raise no new alert"
-    console.print(f"alert {alert_id}: {result.before} → {result.after} by {who}{extra}")
+    console.print(
+        f"alert {alert_id}: {result.before} → {result.after} by {reveal(who)}{extra}",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command("confirm")

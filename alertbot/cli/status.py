@@ -26,6 +26,7 @@ from alertbot.redact import redact
 from alertbot.service.runner import scheduled_jobs
 from alertbot.settings import get_settings
 from alertbot.sources import list_sources
+from alertbot.textsafety import for_terminal
 
 
 def status() -> None:
@@ -54,15 +55,16 @@ def status() -> None:
             run = view.last_run
             health = view.health if view.healthy else f"[red]{view.health}[/red]"
             sources.add_row(
-                view.name,
+                for_terminal(view.name),
                 _when(run.started_at, settings.timezone) if run else "never",
-                run.status if run else "",
+                for_terminal(run.status) if run else "",
                 str(run.records_seen) if run else "",
                 str(run.records_new) if run else "",
                 str(run.alerts_new) if run else "",
                 health,
                 "paused" if view.paused else _when(view.next_run_at, settings.timezone),
-                redact(run.error if run and run.error else view.health_detail or "")[:60],
+                # Crawled text is data, not rich markup (issue 8).
+                for_terminal(redact(run.error if run and run.error else view.health_detail or "")[:60]),
             )
         console.print(sources)
 

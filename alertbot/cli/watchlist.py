@@ -11,6 +11,7 @@ from rich.table import Table
 from alertbot import db as database
 from alertbot.cli._common import console, err_console
 from alertbot.settings import get_settings
+from alertbot.textsafety import for_terminal, reveal
 from alertbot.watchlist import (
     WatchlistError,
     WatchlistRow,
@@ -29,7 +30,7 @@ def _read_or_exit(path: Path) -> list[WatchlistRow]:
     except WatchlistError as exc:
         err_console.print(f"[red]{exc.path}: {len(exc.problems)} problem(s); nothing was imported[/red]")
         for problem in exc.problems:
-            err_console.print(f"  {problem}")
+            err_console.print(f"  {reveal(problem)}", markup=False, highlight=False)
         raise typer.Exit(code=1) from exc
 
 
@@ -68,7 +69,7 @@ def import_(
         f"{'would update' if dry_run else 'updated'} {len(result.updated)}, unchanged {len(result.unchanged)}"
     )
     for entry_id in result.updated:
-        console.print(f"  updated: {entry_id}")
+        console.print(f"  updated: {reveal(entry_id)}", markup=False, highlight=False)
     if not dry_run and retro and result.changed_ids:
         from alertbot.ingest import retro_match
 
@@ -105,9 +106,9 @@ def list_() -> None:
     with factory() as session:
         for e in load_enterprises(session):
             table.add_row(
-                e.id,
-                f"{e.name_zh}\n{e.name_en}",
-                " | ".join(e.marks),
+                for_terminal(e.id),
+                f"{for_terminal(e.name_zh)}\n{for_terminal(e.name_en)}",
+                " | ".join(for_terminal(m) for m in e.marks),
                 ",".join(map(str, e.classes)),
                 str(len(e.affiliates)),
             )
