@@ -20,7 +20,7 @@ REGISTRY = CollectorRegistry()
 CRAWL_RUNS = Counter("alertbot_crawl_runs", "Crawl runs finished", ["source", "status"], registry=REGISTRY)
 RECORDS = Counter("alertbot_records", "Records stored by crawls", ["source"], registry=REGISTRY)
 ALERTS = Counter("alertbot_alerts", "New alerts raised by crawls", ["source"], registry=REGISTRY)
-DELIVERIES = Counter("alertbot_deliveries", "Delivery outcomes", ["outcome"], registry=REGISTRY)
+DELIVERIES = Gauge("alertbot_deliveries", "Deliveries in the outbox by status", ["status"], registry=REGISTRY)
 FAILURES = Counter("alertbot_failures", "Failures by kind", ["kind"], registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("alertbot_outbox_depth", "Deliveries waiting in the outbox", registry=REGISTRY)
 FAILED_DELIVERIES = Gauge("alertbot_failed_deliveries", "Deliveries marked failed", registry=REGISTRY)
@@ -40,11 +40,10 @@ def serve(port: int, host: str = "127.0.0.1") -> Any:
 
 
 def record_dispatch(stats: Any) -> None:
-    """Count a dispatcher pass's outcomes."""
-    for outcome in ("sent", "retried", "failed"):
-        value = int(getattr(stats, outcome, 0) or 0)
-        if value:
-            DELIVERIES.labels(outcome).inc(value)
+    """Count the failures of a dispatcher pass run by the service itself."""
+    failed = int(getattr(stats, "failed", 0) or 0)
+    if failed:
+        FAILURES.labels("delivery").inc(failed)
 
 
 def refresh(factory: SessionFactory, now: dt.datetime | None = None) -> None:
@@ -53,6 +52,8 @@ def refresh(factory: SessionFactory, now: dt.datetime | None = None) -> None:
 
     with factory() as session:
         counts = dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        for status in DeliveryStatus:
+            DELIVERIES.labels(status.value).set(counts.get(status.value, 0))
         OUTBOX_DEPTH.set(counts.get(DeliveryStatus.PENDING.value, 0))
         FAILED_DELIVERIES.set(counts.get(DeliveryStatus.FAILED.value, 0))
         for view in list_sources(session, now):
