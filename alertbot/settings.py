@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     feishu_webhook_token: SecretStr | None = Field(default=None, description="Feishu custom bot hook token.")
     feishu_secret: SecretStr | None = Field(default=None, description="Feishu custom bot signing secret.")
     feishu_base_url: str = "https://open.feishu.cn/open-apis/bot/v2/hook"
+    apprise_urls: SecretStr | None = Field(
+        default=None, description="Apprise URLs as NAME=URL, whitespace separated (Slack, Teams, ntfy …)."
+    )
 
     uspto_api_key: SecretStr | None = Field(
         default=None, description="USPTO Open Data Portal key (x-api-key)."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alertbot.notify.apprise import AppriseChannel
 from alertbot.notify.base import (
     AlertView,
     Attachment,
@@ -35,6 +36,7 @@ CHANNELS: dict[str, type[Channel]] = {
     DingTalkChannel.name: DingTalkChannel,
     FeishuChannel.name: FeishuChannel,
     FileChannel.name: FileChannel,
+    AppriseChannel.name: AppriseChannel,
 }
 
 

@@ -11,7 +11,7 @@ from alertbot.settings import Settings
 
 
 def test_registry_names_match_the_classes() -> None:
-    assert list(CHANNELS) == ["telegram", "email", "wecom", "dingtalk", "feishu", "file"]
+    assert list(CHANNELS) == ["telegram", "email", "wecom", "dingtalk", "feishu", "file", "apprise"]
     for name, channel_class in CHANNELS.items():
         assert issubclass(channel_class, Channel)
         assert channel_class.name == name
