@@ -11,8 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +27,7 @@ from alertbot.expo.matching import record_hits
 from alertbot.models import Alert, CrawlRun, Enterprise, Quarantine, Record, Source, Subscriber, utcnow
 from alertbot.schemas import RecordIn
 from alertbot.settings import Settings, get_settings
+from alertbot.textsafety import HIDDEN_REASON, control_characters, hidden_characters, reveal, strip_hidden
 from alertbot.watchlist import WatchlistRow, load_enterprises
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ _STORED_FIELDS = (
 )
 
 
+HIDDEN_KEY = "hidden_characters"
 # RecordIn field -> Record column, where the names differ.
 _COLUMN_OF = {"source": "source_key"}
 
@@ -109,6 +113,38 @@ def _database_reason(error: Exception) -> str:
     original = getattr(error, "orig", None) or error
     lines = str(original).strip().splitlines()
     return f"the database refused the record: {lines[0] if lines else type(original).__name__}"
+
+
+# Text fields people read in alerts and reports; hidden characters in them are stripped and reported.
+_SHOWN_FIELDS = ("text", "applicant", "applicant_country", "status", "hall", "booth")
+
+
+def unhide(item: RecordIn) -> RecordIn:
+    """``item`` with bidi controls, zero-width and other invisible characters (and control characters)
+    removed from the fields people read, so ``SIA\u200bSUN`` matches SIASUN and ``\u202egnidarT\u202c Ltd``
+    no longer displays as "Trading Ltd". The originals are kept visibly in ``raw["hidden_characters"]``
+    (``⟨U+202E⟩gnidarT⟨U+202C⟩ Ltd``), and alerts on the record carry the reason ``hidden-characters``.
+    """
+    changed: dict[str, str | None] = {}
+    shown: dict[str, str] = {}
+    for name in _SHOWN_FIELDS:
+        value = getattr(item, name)
+        if isinstance(value, str) and (hidden_characters(value) or control_characters(value)):
+            cleaned = " ".join(strip_hidden(value).split())
+            changed[name] = "".join(c for c in cleaned if not control_characters(c)) or None
+            shown[name] = reveal(value)
+    if not changed:
+        return item
+    return item.model_copy(update={**changed, "raw": {**item.raw, HIDDEN_KEY: shown}})
+
+
+def hidden_reason(record: Record) -> str | None:
+    """The alert reason for a record whose fields held hidden characters: ``hidden-characters:U+200B,U+202E``."""
+    shown = (record.raw or {}).get(HIDDEN_KEY)
+    if not shown:
+        return None
+    codes = sorted({code for value in shown.values() for code in re.findall(r"⟨(U\+[0-9A-F]{4,6})⟩", value)})
+    return f"{HIDDEN_REASON}:{','.join(codes)}" if codes else HIDDEN_REASON
 
 
 def content_hash(item: RecordIn) -> str:
@@ -191,6 +227,7 @@ class Ingestor:
         with its reason here, before the database sees it, and the batch goes on.
         """
         self.counts["seen"] += 1
+        item = unhide(item)
         problems = record_problems(item)
         if problems:
             self.quarantine("invalid record: " + "; ".join(problems), _snippet(item), item.native_id[:128])
@@ -341,6 +378,15 @@ class Ingestor:
         return run
 
 
+def _hits(matcher: Any, record: Record) -> list[Any]:
+    hits = record_hits(matcher, record)
+    reason = hidden_reason(record) if hits else None
+    if reason:
+        # Say so in the alert: the name or mark held characters a reader would not have seen.
+        hits = [replace(hit, reasons=(*hit.reasons, reason)) for hit in hits]
+    return hits
+
+
 def match_records(
     session: Session, records: Sequence[Record], matcher: Any, *, origin: str = "instant", tz: str
 ) -> AlertOutcome:
@@ -352,7 +398,7 @@ def match_records(
         session.add(record)
         if record.deleted or not (record.text or record.applicant):
             continue
-        hits = record_hits(matcher, record)
+        hits = _hits(matcher, record)
         if hits:
             pairs.append((record, hits))
     return apply_hits(session, pairs, origin=origin, tz=tz)
@@ -403,7 +449,7 @@ def retro_match(
             select(Record).where(col(Record.last_seen_at) >= since, Record.deleted == False)  # noqa: E712
         ).all()
         before = set(session.exec(select(Alert.id)).all())
-        pairs = [(r, hits) for r in records if (hits := record_hits(matcher, r))]
+        pairs = [(r, hits) for r in records if (hits := _hits(matcher, r))]
         apply_hits(session, pairs, origin="retro", tz=settings.timezone)
         session.flush()
         new_alerts = [a for a in session.exec(select(Alert)).all() if a.id not in before]

@@ -221,3 +221,31 @@ def test_retro_match_sends_one_initial_report_not_a_flood(any_settings: Settings
     assert sorted(d.target for d in deliveries) == ["ip@siasun.example.cn", "staff@example.org"]
     assert sorted(deliveries[0].payload["alert_ids"]) == sorted(found["siasun"])
     assert any(a.action == "watchlist.add" and a.actor == "staff:li" for a in _all(any_settings, AuditLog))
+
+
+def test_hidden_characters_are_stripped_for_matching_kept_visible_and_named_in_the_alert(
+    any_settings: Settings,
+) -> None:
+    from alertbot.lifecycle import alert_view
+    from alertbot.notify.render import render_alert
+
+    _seed(any_settings, ids={"siasun"})
+    # Zero-width space inside the mark (evades a naive match), bidi override in the applicant ("Trading Ltd").
+    run = _ingest(any_settings, [_squat("90000077", "SIA\u200bSUN", applicant="\u202egnidarT\u202c Ltd")])
+    assert run.alerts_new == 1
+    [record] = _all(any_settings, Record)
+    assert (record.text, record.applicant) == ("SIASUN", "gnidarT Ltd")
+    assert record.raw["hidden_characters"] == {
+        "text": "SIA⟨U+200B⟩SUN",
+        "applicant": "⟨U+202E⟩gnidarT⟨U+202C⟩ Ltd",
+    }
+    [alert] = _all(any_settings, Alert)
+    assert "hidden-characters:U+200B,U+202C,U+202E" in alert.reasons
+    with db.session_factory(any_settings)() as session:
+        view = alert_view(session, alert, dt.date(2026, 12, 1))
+    for lang, wording in (("en", "hidden characters"), ("zh", "隐藏字符")):
+        text = render_alert(view, lang).text
+        assert wording in text
+        assert "U+202E" in text
+        assert "\u202e" not in text
+        assert "\u200b" not in text
