@@ -135,9 +135,9 @@ class Service:
         if queue is None:
             log.error("monthly report job: alertbot.report.queue_monthly_report is not available")
             return
-        result = queue(self.settings)
-        if asyncio.iscoroutine(result):
-            await result
+        # Building the report (tables, charts) is CPU work: keep it off the loop the bot answers on.
+        queued = await asyncio.to_thread(queue, self.settings)
+        log.info("monthly report queued to %s staff address(es)", queued)
         await self.wake_dispatcher()
 
     async def reconcile(self) -> None:
@@ -186,7 +186,12 @@ class Service:
                         log.error("stepped down as leader; continuing as a standby")
                     continue
                 await self._sleep(self.settings.leader_retry)
-            await self.stop_event.wait()
+            while not self.stop_event.is_set():
+                # A worker (or a stopping leader) only dispatches; it keeps its metrics fresh meanwhile.
+                if self._metrics_server is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(metrics.refresh, self.factory)
+                await self._sleep(self.settings.reconcile_interval)
         finally:
             await self._shutdown(dispatching)
         return 0
@@ -230,6 +235,8 @@ class Service:
                 log.info("dropped missed fire times of %s (caught up above)", ", ".join(moved))
             self.scheduler.resume()
             await self._start_bot()
+            if self._metrics_server is not None:
+                await asyncio.to_thread(metrics.refresh, self.factory)
             while not self.stop_event.is_set():
                 await self._sleep(min(self.settings.reconcile_interval, self.settings.leader_retry))
                 if self.stop_event.is_set():
