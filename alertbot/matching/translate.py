@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from alertbot.matching import cedict
 from alertbot.matching import normalize as nz
-from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, is_dictionary_word, word_zipf
+from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, word_zipf
 
 NUMBER_WORDS = {
     str(n): w
@@ -38,6 +38,9 @@ MAX_FORMS = 48
 come on top, at most GLOSSES_PER_WORD per way of cutting the mark."""
 GLOSSES_PER_WORD = 4
 """Glosses of one dictionary word combined with the others' (the commonest senses come first)."""
+COMMON_WORD_ZIPF = 4.0
+"""A pinyin syllable this frequent in English (SONG, BAN, MEN) is an English word, not half a translation;
+rarer ones (HUANG, JIN: names that English text also holds) are pinyin."""
 SPECIFIC_NOUN_ZIPF = 4.0
 """The head noun of a two-word gloss stands alone when rarer than this ("tree peony" → PEONY, but
 "trophy cup" does not give CUP)."""
@@ -227,11 +230,15 @@ def _segment(han: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def _word_glosses(word: str) -> tuple[str, ...]:
-    """Glosses of one dictionary word; a single character's only as single words (its commonest senses)."""
+    """Glosses of one dictionary word; a single character's as single words (its commonest senses), or its
+    first gloss of two words (万 → TEN THOUSAND). A trailing preposition goes (盼 "hope for" → HOPE)."""
     found: list[str] = []
-    for gloss in cedict.glosses(word):
+    for i, gloss in enumerate(cedict.glosses(word)):
         words = gloss.split()
-        if len(word) == 1 and len(words) > 1:
+        if len(words) > 1 and words[-1] in _TRAILING_PREPOSITIONS:
+            words = words[:-1]
+            gloss = " ".join(words)
+        if len(word) == 1 and len(words) > (2 if i == 0 else 1):
             continue
         if gloss not in found:
             found.append(gloss)
@@ -240,6 +247,7 @@ def _word_glosses(word: str) -> tuple[str, ...]:
     return tuple(found[:GLOSSES_PER_WORD])
 
 
+_TRAILING_PREPOSITIONS = frozenset({"for", "to", "with", "of", "on", "at", "in", "from", "by", "about"})
 _NUMERALS = {
     "二": 2,
     "两": 2,
@@ -329,14 +337,17 @@ def _translations(han: str) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=65536)
 def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
     """English forms of a Chinese mark, each (form, how): whole-word glosses, glosses put together, and
-    half-translations with part of the mark left in pinyin (獐子岛 → ZHANGZI ISLAND, 金风 → JIN WIND; not when
-    the pinyin syllable is itself an English word)."""
+    half-translations with part of the mark left in pinyin (獐子岛 → ZHANGZI ISLAND, 金风 → JIN WIND, 黄海 →
+    HUANG SEA; not when the pinyin syllable is itself an English word). A dictionary word's characters are not
+    put together (see _translations), but half of it may be translated."""
     han = nz.han_only(nz.fold(mark))
     if len(han) < 2:
         return ()
     forms: dict[str, str] = dict(itertools.islice(_translations(han), MAX_FORMS))
-    if han in cedict.entries():
-        return tuple(forms.items())  # a dictionary word: its own meanings only
+    if len(han) == 2 and han[0] == han[1]:
+        # A doubled character (盼盼) means what the character means, said twice or once.
+        for gloss, how in _translations(han[0])[:GLOSSES_PER_WORD]:
+            forms.setdefault(gloss, how)
     for k in range(1, len(han)):
         left, right = han[:k], han[k:]
         for spelt, other, pinyin_first in ((left, right, True), (right, left, False)):
@@ -344,8 +355,8 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
             if not readings:
                 continue
             pinyin = "".join(readings[0])
-            if len(spelt) == 1 and is_dictionary_word(pinyin):
-                continue  # one syllable that is also an English word: NEW SONG is not 新松 half-translated
+            if len(spelt) == 1 and word_zipf(pinyin) >= COMMON_WORD_ZIPF:
+                continue  # one syllable that is also a common English word: NEW SONG is not 新松 half-translated
             for gloss, how in _translations(other)[:GLOSSES_PER_WORD]:
                 if pinyin_first:
                     forms.setdefault(f"{pinyin} {gloss}", f"{spelt}=pinyin + {how}")
