@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import importlib.util
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ BAR_COLOUR = "#1f77b4"
 TOP_BARS = 12
 DPI = 110
 CHART_KEYS = ("by_month", "by_office", "by_country", "triage")
+# rc_context changes matplotlib's process-wide rcParams: two reports drawn at once (the dispatcher renders in
+# worker threads) must not see each other's settings.
+_DRAWING = threading.Lock()
 
 
 class FontMissingError(RuntimeError):
@@ -214,7 +218,7 @@ def _triage(data: ReportData, lang: str, path: Path) -> Chart:
 
 def render_charts(data: ReportData, lang: str, out_dir: Path, stem: str) -> list[Chart]:
     """Draw the four charts into ``out_dir`` as ``<stem>-chart-<key>.png``; returns them in order."""
-    with _cjk_rc():
+    with _DRAWING, _cjk_rc():
         return [
             _by_month(data, lang, out_dir / f"{stem}-chart-by_month.png"),
             _bars(

@@ -27,9 +27,11 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from alertbot.alerting import applicant_key
@@ -203,61 +205,108 @@ def p90(values: Sequence[float]) -> float | None:
     return ordered[max(math.ceil(0.9 * len(ordered)), 1) - 1]
 
 
-def _show_of(record: Record) -> str:
+def _show_name(raw: object, source_key: str) -> str:
     # Expo spiders keep the show's name in raw (as alert_view reads it); the source key names the edition.
-    raw_show = record.raw.get("show") or record.raw.get("expo") if isinstance(record.raw, dict) else None
-    return str(raw_show) if raw_show else record.source_key
+    show = (raw.get("show") or raw.get("expo")) if isinstance(raw, dict) else None
+    return str(show) if show else source_key
+
+
+# Only the columns the report shows: loading whole rows would parse every record's raw JSON.
+_ALERT_COLUMNS = (
+    col(Alert.id),
+    col(Alert.created_at),
+    col(Alert.enterprise_id),
+    col(Alert.risk),
+    col(Alert.status),
+    col(Alert.mark),
+    col(Alert.applicant_key),
+    col(Alert.opposition_deadline),
+    col(Enterprise.name_zh),
+    col(Enterprise.name_en),
+    col(Record.id),
+    col(Record.kind),
+    col(Record.office),
+    col(Record.applicant_country),
+    col(Record.applicant),
+    col(Record.text),
+    col(Record.source_key),
+    col(Record.opposition_end),
+    col(Record.hall),
+    col(Record.booth),
+    col(Record.url),
+)
+_CHUNK = 500
+
+
+def _scoped(query: Any, enterprise_id: str | None) -> Any:
+    return query if enterprise_id is None else query.where(col(Alert.enterprise_id) == enterprise_id)
 
 
 def _alert_rows(
-    session: Session,
-    *,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    enterprise_id: str | None,
-    tz: str,
-    status: str | None = None,
+    session: Session, *, enterprise_id: str | None, tz: str, where: Sequence[Any] = ()
 ) -> list[AlertRow]:
     query = (
-        select(Alert, Record, Enterprise)
+        sa_select(*_ALERT_COLUMNS)
         .join(Record, col(Record.id) == col(Alert.record_id))
         .join(Enterprise, col(Enterprise.id) == col(Alert.enterprise_id))
+        .where(*where)
+        .order_by(col(Alert.id))
     )
-    if start is not None:
-        query = query.where(col(Alert.created_at) >= start)
-    if end is not None:
-        query = query.where(col(Alert.created_at) < end)
-    if enterprise_id is not None:
-        query = query.where(col(Alert.enterprise_id) == enterprise_id)
-    if status is not None:
-        query = query.where(col(Alert.status) == status)
+    found = session.exec(_scoped(query, enterprise_id)).all()
+    exhibitors = sorted({row[10] for row in found if row[11] == "exhibitor"})
+    shows: dict[int, str] = {}
+    for index in range(0, len(exhibitors), _CHUNK):
+        chunk = exhibitors[index : index + _CHUNK]
+        statement: Any = sa_select(col(Record.id), col(Record.raw), col(Record.source_key))
+        for record_id, raw, source_key in session.exec(statement.where(col(Record.id).in_(chunk))).all():
+            shows[record_id] = _show_name(raw, source_key)
     zone = ZoneInfo(tz)
     rows: list[AlertRow] = []
-    for alert, record, enterprise in session.exec(query.order_by(col(Alert.id))).all():
-        assert alert.id is not None
-        is_expo = record.kind == "exhibitor"
+    for (
+        alert_id,
+        created_at,
+        enterprise,
+        risk,
+        status,
+        mark,
+        filer_key,
+        alert_deadline,
+        name_zh,
+        name_en,
+        record_id,
+        kind,
+        office,
+        country,
+        applicant,
+        text,
+        source_key,
+        opposition_end,
+        hall,
+        booth,
+        url,
+    ) in found:
         rows.append(
             AlertRow(
-                alert_id=alert.id,
-                created_at=alert.created_at,
-                local_day=alert.created_at.astimezone(zone).date(),
-                enterprise_id=alert.enterprise_id,
-                enterprise_name_zh=enterprise.name_zh,
-                enterprise_name_en=enterprise.name_en,
-                risk=alert.risk,
-                status=alert.status,
-                kind=record.kind,
-                office_or_show=_show_of(record) if is_expo else (record.office or ""),
-                country=country_code(record.applicant_country),
-                mark=alert.mark,
-                applicant=record.applicant or "",
-                applicant_key=alert.applicant_key or applicant_key(record.applicant),
-                record_text=record.text or "",
-                source=record.source_key,
-                deadline=alert.opposition_deadline or record.opposition_end,
-                hall=record.hall or "",
-                booth=record.booth or "",
-                url=record.url or "",
+                alert_id=alert_id,
+                created_at=created_at,
+                local_day=created_at.astimezone(zone).date(),
+                enterprise_id=enterprise,
+                enterprise_name_zh=name_zh,
+                enterprise_name_en=name_en,
+                risk=risk,
+                status=status,
+                kind=kind,
+                office_or_show=shows.get(record_id, source_key) if kind == "exhibitor" else (office or ""),
+                country=country_code(country),
+                mark=mark,
+                applicant=applicant or "",
+                applicant_key=filer_key or applicant_key(applicant),
+                record_text=text or "",
+                source=source_key,
+                deadline=alert_deadline or opposition_end,
+                hall=hall or "",
+                booth=booth or "",
+                url=url or "",
             )
         )
     return rows
@@ -407,26 +456,40 @@ def collect(
             raise ReportScopeError(f"enterprise {enterprise_id!r} is not on the watchlist")
         name_zh, name_en = enterprise.name_zh, enterprise.name_en
     start, end = period.bounds(tz)
-    alerts = _alert_rows(session, start=start, end=end, enterprise_id=enterprise_id, tz=tz)
+    alerts = _alert_rows(
+        session,
+        enterprise_id=enterprise_id,
+        tz=tz,
+        where=(col(Alert.created_at) >= start, col(Alert.created_at) < end),
+    )
 
     trend = trailing_months(period)
     trend_start, _ = trend.bounds(tz)
-    earlier = (
-        _alert_rows(session, start=trend_start, end=start, enterprise_id=enterprise_id, tz=tz)
-        if trend_start < start
-        else []
-    )
+    zone = ZoneInfo(tz)
     monthly: dict[dt.date, dict[str, int]] = {month: dict.fromkeys(RISKS, 0) for month in trend.months()}
-    for alert in [*earlier, *alerts]:
-        bucket = monthly.setdefault(alert.local_day.replace(day=1), dict.fromkeys(RISKS, 0))
-        bucket[alert.risk] = bucket.get(alert.risk, 0) + 1
+    earlier = session.exec(
+        _scoped(
+            sa_select(col(Alert.created_at), col(Alert.risk)).where(
+                col(Alert.created_at) >= trend_start, col(Alert.created_at) < start
+            ),
+            enterprise_id,
+        )
+    ).all()
+    for created_at, risk in [*earlier, *((a.created_at, a.risk) for a in alerts)]:
+        bucket = monthly.setdefault(
+            created_at.astimezone(zone).date().replace(day=1), dict.fromkeys(RISKS, 0)
+        )
+        bucket[risk] = bucket.get(risk, 0) + 1
 
-    untouched = _alert_rows(
-        session, start=None, end=None, enterprise_id=enterprise_id, tz=tz, status=AlertStatus.NEW.value
-    )
     horizon = as_of + dt.timedelta(days=DEADLINE_WINDOW_DAYS)
+    deadline = func.coalesce(col(Alert.opposition_deadline), col(Record.opposition_end))
     deadlines = sorted(
-        (a for a in untouched if a.deadline is not None and as_of <= a.deadline <= horizon),
+        _alert_rows(
+            session,
+            enterprise_id=enterprise_id,
+            tz=tz,
+            where=(col(Alert.status) == AlertStatus.NEW.value, deadline >= as_of, deadline <= horizon),
+        ),
         key=lambda a: (a.deadline or as_of, a.alert_id),
     )
     status_counts = Counter(a.status for a in alerts)

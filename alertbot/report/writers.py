@@ -62,6 +62,8 @@ def _width(value: Cell) -> int:
     if value is None:
         return 0
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if text.isascii():
+        return len(text)
     # East Asian wide characters take two columns.
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
