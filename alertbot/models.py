@@ -125,7 +125,7 @@ class CrawlRun(SQLModel, table=True):
     spider: str
     started_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     finished_at: dt.datetime | None = _ts()
-    status: str = Field(default="running", description="running | ok | partial | error")
+    status: str = Field(default="running", description="running | ok | partial | error | stopped")
     records_seen: int = 0
     records_new: int = 0
     records_updated: int = 0

@@ -383,7 +383,8 @@ def assess_health(session: Session, config: SourceConfig, now: dt.datetime) -> H
       the source was set up, so a fresh install is not stale at once). Paused sources are never stale.
     """
     runs = runs_of(session, config, limit=LOW_HISTORY + 1)
-    finished = [run for run in runs if run.status != "running"]
+    # Runs stopped by a service shutdown say nothing about the source.
+    finished = [run for run in runs if run.status not in {"running", "stopped"}]
     if finished and finished[0].status in FAILED_STATUSES:
         last = finished[0]
         return Health("failing", f"run {last.id} {last.status}: {(last.error_detail or '')[:300]}")

@@ -107,16 +107,19 @@ class CrawlManager:
         except SourceError as error:
             log.warning("crawl of %s skipped: %s", name, error, extra={"source": name})
             return CrawlOutcome(name, "skipped", detail=str(error))
-        launched = utcnow()
-        log.info("crawl of %s starting (%s, since %s)", name, reason, since, extra={"source": name})
+        launched: dt.datetime | None = None
         result: CrawlResult | None = None
         try:
             async with self._slots:
                 launched = utcnow()
+                log.info("crawl of %s starting (%s, since %s)", name, reason, since, extra={"source": name})
                 result = await self._run(spec.spider, since, spec.file, spec.args, spec.settings)
         except asyncio.CancelledError:
-            await asyncio.shield(asyncio.to_thread(self._record, config, launched, None))
+            # Stopped at shutdown: close what the crawl opened (a crawl still waiting for a slot opened nothing).
+            if launched is not None:
+                await asyncio.shield(asyncio.to_thread(self._record, config, launched, None))
             raise
+        assert launched is not None
         outcome = await asyncio.to_thread(self._record, config, launched, result)
         if self.on_finished is not None:
             await self.on_finished(outcome)
@@ -153,6 +156,7 @@ class CrawlManager:
     ) -> CrawlOutcome:
         """Close the runs the spider left open, add one when it opened none and failed, update health."""
         now = utcnow()
+        stopped = result is None
         if result is None:
             problem: str | None = "stopped: the service shut down while the crawl ran"
         elif result.timed_out:
@@ -174,8 +178,9 @@ class CrawlManager:
             )
             for run in runs:
                 if problem is not None:
-                    # Killed mid-way: whatever the child managed to write, the run did not complete.
-                    run.status = "error"
+                    # Killed mid-way: whatever the child managed to write, the run did not complete. A run stopped
+                    # by a shutdown is "stopped", not a fault of the source (health and catch-up skip it).
+                    run.status = "stopped" if stopped else "error"
                     run.error_detail = f"{problem}; {run.error_detail}" if run.error_detail else problem
                     run.errors += 1
                 elif run.status == "running":
@@ -183,6 +188,8 @@ class CrawlManager:
                     run.error_detail = "the crawl ended without closing its run"
                 run.finished_at = run.finished_at or now
                 session.add(run)
+            if stopped and not runs:
+                return CrawlOutcome(config.name, "stopped", detail=problem)
             if not runs and (
                 problem is not None or (result is not None and result.status not in {"ok", "partial"})
             ):
@@ -209,7 +216,7 @@ class CrawlManager:
                 session.flush()
                 runs = [run]
             stored = session.get(SourceConfig, config.name) or config
-            change = update_health(session, stored, now)
+            change = None if stopped else update_health(session, stored, now)
             status = runs[-1].status if runs else "ok"
             outcome = CrawlOutcome(
                 source=config.name,

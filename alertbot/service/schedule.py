@@ -241,8 +241,11 @@ def catch_up_plan(session: Session, now: dt.datetime, tz: str) -> list[CatchUp]:
             continue
         if missed is None:
             continue
+        # A run stopped by a shutdown did not do the work: it does not count as the last attempt.
         last = session.exec(
-            select(CrawlRun).where(runs_filter(config)).order_by(col(CrawlRun.id).desc())
+            select(CrawlRun)
+            .where(runs_filter(config), col(CrawlRun.status) != "stopped")
+            .order_by(col(CrawlRun.id).desc())
         ).first()
         last_attempt = last.started_at if last is not None else None
         reference = max(filter(None, [last_attempt, config.created_at]))
