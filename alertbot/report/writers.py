@@ -1,15 +1,14 @@
 """Write the report's tables as XLSX, markdown and CSV. Crawled text stays inert in all three:
 
-* XLSX: every string is stored as a text cell, never a formula, even when it starts with ``=`` (a squatter
-  can file a mark called ``=HYPERLINK(...)``);
-* CSV: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (the usual
-  guard against spreadsheet formula injection);
+* XLSX and CSV go through :mod:`alertbot.sheets`, the project's one safe spreadsheet writer: every string is
+  a text cell, never a formula, even when it starts with ``=`` (a squatter can file a mark called
+  ``=HYPERLINK(...)``); a CSV field starting with ``=``, ``+``, ``-``, ``@``, tab, CR or ``'`` gets a leading
+  ``'``;
 * markdown: HTML and markdown punctuation are escaped, ``:`` becomes ``&#58;`` so no URL turns into a link.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
 import re
@@ -18,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell as XlsxCell
 from openpyxl.drawing.image import Image as XlsxImage
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -28,34 +26,26 @@ from alertbot.report.charts import Chart
 from alertbot.report.data import ReportData
 from alertbot.report.labels import label
 from alertbot.report.tables import Cell, Table, report_title, summary_rows
+from alertbot.sheets import write_csv as write_csv_rows
+from alertbot.sheets import xlsx_cell
 
 MAX_COLUMN_WIDTH = 60
 MIN_COLUMN_WIDTH = 8
 CHART_ROWS = 26  # rows an embedded chart takes on the charts sheet, at the default row height
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # -- XLSX -----------------------------------------------------------------------------------------------------
-def _put(sheet: Worksheet, row: int, column: int, value: Cell) -> XlsxCell:
-    """Write one cell; a string is always a text cell (data type ``s``), never a formula.
-
-    This is the single place the report writes values; it moves to ``alertbot.sheets`` (the project's safe
-    spreadsheet writer) when that lands.
-    """
-    cell = sheet.cell(row=row, column=column)
-    assert isinstance(cell, XlsxCell)  # the report merges no cells
-    if isinstance(value, str):
-        cell.value = _ILLEGAL_XLSX.sub("", value)
-        cell.data_type = "s"  # openpyxl made "=…" a formula ("f"); force it back to a string
-        if value[:1] in CSV_FORMULA_PREFIXES:
-            cell.quotePrefix = True  # Excel keeps it text when someone edits the cell
-    elif isinstance(value, dt.datetime):
-        cell.value = value.replace(tzinfo=None)  # XLSX has no zones; _local() already made it local
-    else:
-        cell.value = value
-    return cell
+def _append(sheet: Worksheet, values: Sequence[Cell], *, bold: bool = False) -> None:
+    """Append one row through :func:`alertbot.sheets.xlsx_cell`, the project's one safe spreadsheet writer:
+    strings are text cells, never formulas; dates keep a date format."""
+    cells = []
+    for value in values:
+        cell = xlsx_cell(sheet, value, bold=bold)
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            cell.number_format = "yyyy-mm-dd"
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def _width(value: Cell) -> int:
@@ -80,13 +70,9 @@ def _fit_columns(sheet: Worksheet, rows: Sequence[Sequence[Cell]]) -> None:
 
 
 def _table_sheet(sheet: Worksheet, table: Table) -> None:
-    for column, header in enumerate(table.headers, start=1):
-        _put(sheet, 1, column, header).font = Font(bold=True)
-    for row_index, row in enumerate(table.rows, start=2):
-        for column, value in enumerate(row, start=1):
-            cell = _put(sheet, row_index, column, value)
-            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd"
+    _append(sheet, table.headers, bold=True)
+    for row in table.rows:
+        _append(sheet, row)
     sheet.freeze_panes = "A2"
     last = get_column_letter(len(table.headers))
     sheet.auto_filter.ref = f"A1:{last}{max(len(table.rows) + 1, 1)}"
@@ -114,16 +100,14 @@ def write_xlsx(
     summary = workbook.active
     assert summary is not None  # a fresh Workbook always has one sheet
     summary.title = _sheet_title(label("table.summary", lang), used)
-    _put(summary, 1, 1, report_title(data, lang)).font = Font(bold=True, size=14)
-    _put(summary, 3, 1, label("sum.figure", lang)).font = Font(bold=True)
-    _put(summary, 3, 2, label("sum.value", lang)).font = Font(bold=True)
+    _append(summary, [report_title(data, lang)])
+    summary["A1"].font = Font(bold=True, size=14)
+    _append(summary, [])
+    _append(summary, [label("sum.figure", lang), label("sum.value", lang)], bold=True)
     rows = summary_rows(data, lang)
     for index, (name, value) in enumerate(rows, start=4):
-        _put(summary, index, 1, name)
-        cell = _put(summary, index, 2, value)
-        cell.alignment = Alignment(horizontal="right")
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            cell.number_format = "yyyy-mm-dd"
+        _append(summary, [name, value])
+        summary.cell(row=index, column=2).alignment = Alignment(horizontal="right")
     summary.freeze_panes = "A4"
     _fit_columns(summary, [(label("sum.figure", lang), label("sum.value", lang)), *rows])
 
@@ -183,14 +167,8 @@ def write_markdown(
 
 
 # -- CSV ------------------------------------------------------------------------------------------------------
-def csv_inert(value: Cell) -> str:
-    """A value as a CSV field that no spreadsheet evaluates."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    if isinstance(value, str) and text.startswith(CSV_FORMULA_PREFIXES):
-        return "'" + text
-    return text
+def _csv_value(value: Cell) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def write_csv(data: ReportData, tables: Sequence[Table], lang: str, out_dir: Path, stem: str) -> list[Path]:
@@ -207,8 +185,7 @@ def write_csv(data: ReportData, tables: Sequence[Table], lang: str, out_dir: Pat
     for table in [summary, *tables]:
         path = out_dir / f"{stem}-{table.key}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([csv_inert(header) for header in table.headers])
-            writer.writerows([csv_inert(value) for value in row] for row in table.rows)
+            # alertbot.sheets quotes every field that a spreadsheet would run as a formula.
+            write_csv_rows(handle, [table.headers, *([_csv_value(v) for v in row] for row in table.rows)])
         written.append(path)
     return written
