@@ -141,3 +141,36 @@ async def test_a_report_mail_is_retried_when_smtp_is_down_and_sent_once(settings
     with factory() as session:
         rows = session.exec(select(Delivery).where(Delivery.kind == "report")).all()
     assert [(row.status, row.attempts) for row in rows] == [("sent", 2), ("sent", 2)]
+
+
+def test_two_schedulers_queuing_the_same_month_at_once_queue_it_once(any_settings: Settings) -> None:
+    import threading
+
+    db.upgrade(any_settings.resolved_database_url())
+    _staff = [
+        Subscriber(name=f"staff {i}", role=Role.STAFF.value, channels={"email": f"s{i}@centre.example"})
+        for i in range(5)
+    ]
+    with db.transaction(db.session_factory(any_settings)) as session:
+        session.add_all(_staff)
+    barrier = threading.Barrier(3)
+    added: list[int] = []
+    errors: list[BaseException] = []
+
+    def queue() -> None:
+        barrier.wait()
+        try:
+            added.append(queue_monthly_report(any_settings, "2026-10"))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=queue) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with db.session_factory(any_settings)() as session:
+        keys = session.exec(select(Delivery.dedupe_key).where(Delivery.kind == "report")).all()
+    assert len(keys) == len(set(keys)) == 5
+    assert sum(added) == 5
