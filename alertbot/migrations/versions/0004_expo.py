@@ -1,5 +1,9 @@
 """expo editions and exhibitors (issue 9)
 
+No schema change: an exhibitor is a ``record`` row (kind ``exhibitor``, source key = edition id, hall, booth,
+the published fields in ``raw``), an edition's crawl state is a ``source`` row (kind ``expo``) and its diff is
+kept in ``crawlrun.stats``; the editions themselves are YAML files. The revision stays in the chain.
+
 Revision ID: 0004
 Revises: 0003
 """
