@@ -468,10 +468,12 @@ class Matcher:
         return found
 
     def _digits_among_characters(self, text: str, *, whole_text: bool) -> list[_Evidence]:
-        """Digits written among Chinese characters read as Chinese numerals (7匹狼 = 七匹狼, 6个核桃)."""
-        if not any(ch.isdigit() and ch.isascii() for ch in text):
+        """Digits written among Chinese characters read as Chinese numerals (7匹狼 = 七匹狼, 6个核桃), and
+        financial numerals as ordinary ones (柒匹狼 = 七匹狼)."""
+        capital = nz.has_capital_numeral(text)
+        if not capital and not any(ch.isdigit() and ch.isascii() for ch in text):
             return []
-        spelled = nz.digits_in_han(nz.fold(text))
+        spelled = nz.digits_in_han(nz.fold(text)).translate(nz.CAPITAL_NUMERALS)
         return [
             _Evidence(
                 ev.mark,

@@ -544,9 +544,13 @@ def wade_giles_syllable(word: str) -> tuple[str, ...]:
             continue
         for target in targets:
             for pinyin_final in _WG_FINALS.get(final, (final,)):
-                candidate = "you" if target == "y" and word == "yu" else target + pinyin_final
+                candidate = target + pinyin_final
                 if candidate in syllables:
                     found[candidate] = None
+        if initial == "y":
+            # Wade-Giles yu is pinyin you (yü, written yu without its dots, is yu); yen is yan, yeh is ye.
+            for candidate in {"yu": ("you", "yu"), "yen": ("yan",), "yeh": ("ye",)}.get(word, ()):
+                found[candidate] = None
         if found:
             break
     if not found and word[0] in "iu":
@@ -579,6 +583,34 @@ def wade_giles_readings(text: str) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------- Chinese numerals
+# Financial ("capital") numerals, written to prevent forgery and used in marks too: 玖玖玖 = 九九九 = 999.
+CAPITAL_NUMERALS = str.maketrans(
+    {
+        "壹": "一",
+        "贰": "二",
+        "貳": "二",
+        "叁": "三",
+        "參": "三",
+        "肆": "四",
+        "伍": "五",
+        "陆": "六",
+        "陸": "六",
+        "柒": "七",
+        "捌": "八",
+        "玖": "九",
+        "拾": "十",
+        "佰": "百",
+        "仟": "千",
+    }
+)
+_CAPITAL_NUMERAL_RE = re.compile("[壹贰貳叁參肆伍陆陸柒捌玖拾佰仟]")
+
+
+def has_capital_numeral(text: str) -> bool:
+    """Whether the text writes a numeral in its financial form (壹, 叁, 玖 …)."""
+    return _CAPITAL_NUMERAL_RE.search(text) is not None
+
+
 _HAN_DIGITS = {
     "零": 0,
     "〇": 0,
@@ -616,7 +648,7 @@ def _numeral_value(run: str) -> str:
     return str(total + current)
 
 
-_ANY_NUMERAL_RE = re.compile("[0-9零〇一二两三四五六七八九十廿卅百千]")
+_ANY_NUMERAL_RE = re.compile("[0-9零〇一二两三四五六七八九十廿卅百千壹贰貳叁參肆伍陆陸柒捌玖拾佰仟]")
 
 
 def has_numeral(text: str) -> bool:
@@ -628,7 +660,7 @@ def has_numeral(text: str) -> bool:
 def numeral_key(text: str) -> str:
     """The text with Chinese numerals written as digits, folded and without spaces ("廿五" → "25", "三六一度"
     → "361度"); empty when the text has no numeral or digit at all."""
-    folded = fold(text).replace(" ", "")
+    folded = fold(text).replace(" ", "").translate(CAPITAL_NUMERALS)
     if not any(ch.isdigit() or ch in _HAN_DIGITS or ch in _HAN_UNITS for ch in folded):
         return ""
     return _NUMERAL_RUN_RE.sub(lambda m: _numeral_value(m.group()), folded)

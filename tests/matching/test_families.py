@@ -162,6 +162,8 @@ def test_polyphones_keep_word_readings_only(char: str, kept: str, dropped: str) 
         ("Ch'ing-hsia", "qingxia"),
         ("Kuan-sheng-yüan", "guanshengyuan"),
         ("I-li", "yili"),
+        ("Yen-tai", "yantai"),
+        ("Yü-lin", "yulin"),
     ],
 )
 def test_wade_giles_readings(text: str, spelling: str) -> None:
@@ -181,6 +183,7 @@ def test_pinyin_and_english_are_not_wade_giles(text: str) -> None:
         ("二十五", "25"),
         ("三一", "31"),
         ("九九九", "999"),
+        ("玖玖玖", "999"),
         ("一百零八", "108"),
         ("三六一度", "361度"),
     ],
