@@ -46,7 +46,9 @@ def build(rows: int) -> Path:
         OUT.mkdir(exist_ok=True)
         started = time.perf_counter()
         write_pdf(dataset(rows, seed=3000), path)
-        print(f"built {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
+        print(
+            f"built {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s"
+        )
     return path
 
 
@@ -65,7 +67,12 @@ def child_bare(path: Path) -> dict[str, float]:
                 rows += len(table)
             pages += 1
             page.close()
-    return {"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall, "table_rows": rows, "pages": pages}
+    return {
+        "cpu": time.process_time() - cpu,
+        "wall": time.perf_counter() - wall,
+        "table_rows": rows,
+        "pages": pages,
+    }
 
 
 def child_spider(path: Path) -> dict[str, float]:
@@ -76,7 +83,9 @@ def child_spider(path: Path) -> dict[str, float]:
     from spiders.items import RecordIn
 
     compile_started = time.perf_counter()
-    matcher = Matcher([r.to_watch() for r in read_watchlist(REPO / "watchlists" / "liaoning-export-enterprises.csv")])
+    matcher = Matcher(
+        [r.to_watch() for r in read_watchlist(REPO / "watchlists" / "liaoning-export-enterprises.csv")]
+    )
     compile_s = time.perf_counter() - compile_started
     spider = ExpoExhibitorsSpider(edition="cieme-2026")
     wall, cpu = time.perf_counter(), time.process_time()
@@ -104,7 +113,11 @@ def child_spider(path: Path) -> dict[str, float]:
 
 def run_child(kind: str, path: Path) -> dict[str, float]:
     completed = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path)], capture_output=True, text=True, check=True, cwd=REPO
+        [sys.executable, __file__, "--child", kind, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
     )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 

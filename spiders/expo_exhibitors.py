@@ -142,8 +142,10 @@ class ExpoExhibitorsSpider(GazetteSpider):
         if edition.format == "csv":
             data = source.read_bytes() if isinstance(source, Path) else source
             rows = csv_rows(edition, data, label)
+        elif edition.format == "xlsx":
+            rows = xlsx_rows(edition, source, label, self.limits)
         else:
-            rows = reader(edition, source, label)  # type: ignore[operator]
+            rows = pdf_rows(edition, source, label)
         for item in table_records(edition, rows, label):
             self.tally["rows"] += 1
             yield item
@@ -256,7 +258,9 @@ class ExpoExhibitorsSpider(GazetteSpider):
             else:
                 yield self._count(build_exhibitor(edition, values, where))
         more = (page - api.page_start + 1) < total if total is not None else len(found) >= api.page_size
-        if found and more and page - api.page_start + 1 < api.max_pages:
+        # A saved answer given as --file (no {page} in its address) is one page: never re-fetch it.
+        pageable = "{page}" in template
+        if found and more and pageable and page - api.page_start + 1 < api.max_pages:
             yield self.page_request(template, page + 1)
 
     async def parse_json_detail(

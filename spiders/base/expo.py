@@ -30,6 +30,7 @@ from alertbot.expo.names import (
     split_bilingual,
     split_terms,
 )
+from spiders.base.archive import ArchiveLimits, open_archive
 from spiders.items import QuarantineItem, RecordIn
 
 Item = RecordIn | QuarantineItem
@@ -244,10 +245,16 @@ def csv_rows(edition: Edition, data: bytes, label: str) -> Iterator[TableRow]:
         yield TableRow([c or "" for c in cells], f"{label} row {number}")
 
 
-def xlsx_rows(edition: Edition, source: bytes | Path, label: str) -> Iterator[TableRow]:
-    """Rows of one sheet of a workbook (the named sheet, else the first)."""
+def xlsx_rows(
+    edition: Edition, source: bytes | Path, label: str, limits: ArchiveLimits | None = None
+) -> Iterator[TableRow]:
+    """Rows of one sheet of a workbook (the named sheet, else the first). A workbook is a zip: its members'
+    sizes and compression ratios are checked first, like any downloaded archive (zip bombs)."""
     from openpyxl import load_workbook
 
+    with open_archive(source, label, limits or ArchiveLimits()) as archive:
+        if archive is None:
+            raise MappingError(f"{label} is not an XLSX workbook (not a zip); check the edition's format")
     handle = source if isinstance(source, Path) else io.BytesIO(source)
     workbook = load_workbook(handle, read_only=True, data_only=True)
     try:

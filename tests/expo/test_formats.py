@@ -93,3 +93,17 @@ def test_html_list_follows_next_page_links_to_the_end(
         "/html/list-2.html",
         "/html/list-3.html",
     ]
+
+
+@pytest.mark.slow
+def test_a_saved_json_page_given_as_file_is_read_once(
+    expo_site: LocalServer, watched: Settings, tmp_path: Path
+) -> None:
+    edition = get_edition(watched, "test-json", edition_file("test-json", expo_site, tmp_path / "editions"))
+    crawl = crawl_edition(
+        edition, watched, expo_site.url("api/list-1.json"), timeout_s=240, scrapy_settings=FAST
+    )
+    assert crawl.result.status == "ok", crawl.result.errors
+    assert crawl.counts["seen"] == 20
+    assert [r.path for r in expo_site.requests if not r.path.startswith("/api/shop")] == ["/api/list-1.json"]
+    assert len(expo_site.hits("/api/shop")) == 20

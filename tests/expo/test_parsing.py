@@ -113,7 +113,10 @@ def test_a_missing_column_names_the_field_and_shows_the_header() -> None:
     with pytest.raises(MappingError) as raised:
         _csv_records(CSV_EDITION, data)
     message = str(raised.value)
-    assert "no header row with every mapped column; not found: fields.name_en = '英文名称', fields.booth = '展位号'" in message
+    assert (
+        "no header row with every mapped column; not found: fields.name_en = '英文名称', fields.booth = '展位号'"
+        in message
+    )
     assert "first row: 展商名称 | 展位 | 展品" in message
 
 
@@ -199,3 +202,22 @@ def test_check_mode_warns_about_a_field_empty_on_most_rows(tmp_path: Path) -> No
     warnings = mapping_warnings(edition, records, filled)
     assert [w.split(" (")[0] for w in warnings] == ["fields.name_en", "fields.brands", "fields.website"]
     assert "is empty on" in warnings[0]
+
+
+def test_a_workbook_is_checked_like_any_zip_before_openpyxl_reads_it(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from spiders.base.archive import ZipBombError
+    from spiders.base.expo import xlsx_rows
+
+    edition = parse_edition((FIXTURES / "editions" / "test-xlsx.yaml").read_text(encoding="utf-8"), "x.yaml")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 50_000_000)
+    with pytest.raises(ZipBombError, match="beyond the ratio limit"):
+        list(xlsx_rows(edition, buffer.getvalue(), "bomb.xlsx"))
+    with pytest.raises(MappingError, match=r"not-a-workbook\.xlsx is not an XLSX workbook"):
+        list(xlsx_rows(edition, b"name,booth\n", "not-a-workbook.xlsx"))
+    rows = list(xlsx_rows(edition, (FIXTURES / "exhibitors.xlsx").read_bytes(), "ok.xlsx"))
+    assert rows[1].cells[:3] == ["展商名称", "英文名称", "展位号"]
