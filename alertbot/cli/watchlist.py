@@ -17,7 +17,7 @@ from alertbot.watchlist import (
     WatchlistRow,
     apply_watchlist,
     load_enterprises,
-    read_watchlist,
+    read_watchlist_with_notices,
     write_watchlist,
 )
 
@@ -26,12 +26,17 @@ app = typer.Typer(no_args_is_help=True)
 
 def _read_or_exit(path: Path) -> list[WatchlistRow]:
     try:
-        return read_watchlist(path)
+        rows, notices = read_watchlist_with_notices(path)
     except WatchlistError as exc:
         err_console.print(f"[red]{exc.path}: {len(exc.problems)} problem(s); nothing was imported[/red]")
         for problem in exc.problems:
             err_console.print(f"  {reveal(problem)}", markup=False, highlight=False)
         raise typer.Exit(code=1) from exc
+    if notices:
+        err_console.print(f"{path}: normalised {len(notices)} cell(s):", markup=False, highlight=False)
+        for notice in notices:
+            err_console.print(f"  {reveal(notice)}", markup=False, highlight=False)
+    return rows
 
 
 @app.command("import")
