@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from alertbot import db as database
 from alertbot.cli._common import console, err_console
@@ -85,26 +85,24 @@ def list_editions(
         _jsonl([r.to_json() for r in rows])
         return
     table = Table(
-        "届次 edition", "展会 show", "日期 dates", "格式 format", "最近抓取 last crawl",
-        "展商 exhibitors", "标记 flagged", "下次抓取 next crawl", title="展会届次 Expo editions",
+        Column("届次", no_wrap=True), Column("展会", overflow="fold"), Column("日期", no_wrap=True), "格式",
+        Column("展商/标记", overflow="fold"), "最近抓取", "下次抓取",
+        title="展会届次 Expo editions: edition, show, dates, format, exhibitors/flagged, last and next crawl (UTC)",
     )  # fmt: skip
     for row in rows:
         last = (
-            "—"
-            if row.last_crawl_at is None
-            else f"{row.last_crawl_at:%Y-%m-%d %H:%M} UTC ({row.last_crawl_status})"
+            "—" if row.last_crawl_at is None else f"{row.last_crawl_at:%m-%d %H:%M} {row.last_crawl_status}"
         )
-        mode = " [bold]展会模式 expo mode[/bold]" if row.expo_mode else ""
-        url = "" if row.url else "\n[yellow]未设网址 no URL yet[/yellow]"
+        mode = "\n[bold]展会模式[/bold]" if row.expo_mode else ""
+        url = "" if row.url else "\n[yellow]未设网址[/yellow]"
         table.add_row(
             inert(row.id),
-            f"{inert(row.show)} {inert(row.edition)}\n{inert(row.show_en)}\n{inert(row.venue)}",
-            f"{row.starts} – {row.ends}",
+            f"{inert(row.show)} {inert(row.edition)}",
+            f"{row.starts:%Y-%m-%d}\n至 {row.ends:%m-%d}",
             inert(row.format) + url,
+            f"{row.exhibitors} / {row.flagged}",
             last,
-            str(row.exhibitors),
-            str(row.flagged),
-            f"{row.next_crawl_at:%Y-%m-%d %H:%M} UTC{mode}",
+            f"{row.next_crawl_at:%m-%d %H:%M}{mode}",
         )
     console.print(table)
 
@@ -332,11 +330,14 @@ def flagged(
                 console.print(table)
             current = row.hall
             table = Table(
-                "展位 booth", "展商 exhibitor", "企业 enterprise", "商标 mark", "风险 risk", "理由 reasons", "预警 alert",
+                Column("展位 booth", no_wrap=True), Column("展商 exhibitor", overflow="fold"),
+                Column("企业 enterprise", overflow="fold"), Column("商标 mark", overflow="fold"), "风险 risk",
+                Column("理由 reasons", overflow="fold"), "预警 alert",
                 title=f"{inert(row.show)} · 展馆 hall {inert(row.hall or '?')}",
             )  # fmt: skip
         assert table is not None
-        reasons = "；".join(describe_reason(code, "zh") for code in row.reasons[:4])
+        # The two strongest reasons; --format jsonl carries them all.
+        reasons = "；".join(describe_reason(code, "zh") for code in row.reasons[:2])
         name = row.name_zh if not row.name_en else f"{row.name_zh}\n{row.name_en}".strip()
         table.add_row(
             inert(row.booth), inert(name), inert(f"{row.enterprise} [{row.watch_id}]"), inert(row.mark),
