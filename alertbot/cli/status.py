@@ -6,7 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
+from rich import box
+from rich.table import Column, Table
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -40,16 +41,18 @@ def status() -> None:
     factory = database.session_factory(settings)
     with factory() as session:
         views = list_sources(session, utcnow(), settings.timezone)
+        # A light box and short headers: eight facts per source fit an 80-column terminal.
         sources = Table(
-            "source 来源",
-            "last run 上次",
-            "status",
-            "seen",
-            "new",
-            "alerts",
-            "health 健康",
-            "next 下次",
-            "error",
+            Column("来源", no_wrap=True),
+            Column("上次", no_wrap=True),
+            Column("状态", no_wrap=True),
+            Column("新/总", no_wrap=True),
+            Column("预警", no_wrap=True),
+            Column("健康", no_wrap=True),
+            Column("下次", no_wrap=True),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            caption="来源 source · 上次 last run · 状态 status · 新/总 new/seen · 预警 alerts · 健康 health · 下次 next",
         )
         for view in views:
             run = view.last_run
@@ -58,15 +61,21 @@ def status() -> None:
                 for_terminal(view.name),
                 _when(run.started_at, settings.timezone) if run else "never",
                 for_terminal(run.status) if run else "",
-                str(run.records_seen) if run else "",
-                str(run.records_new) if run else "",
+                f"{run.records_new}/{run.records_seen}" if run else "",
                 str(run.alerts_new) if run else "",
                 health,
                 "paused" if view.paused else _when(view.next_run_at, settings.timezone),
-                # Crawled text is data, not rich markup (issue 8).
-                for_terminal(redact(run.error if run and run.error else view.health_detail or "")[:60]),
             )
         console.print(sources)
+        for view in views:
+            # Faults and errors under the table, in full: the table stays readable at 80 columns.
+            run = view.last_run
+            problem = view.health_detail if not view.healthy else (run.error if run and run.error else None)
+            if problem:
+                # Crawled text is data, not rich markup (issue 8).
+                console.print(
+                    f"{for_terminal(view.name)} ({view.health}): {for_terminal(redact(problem)[:300])}"
+                )
 
         def count_by(column, model) -> dict[str, int]:  # type: ignore[no-untyped-def]
             return dict(session.exec(select(column, func.count()).select_from(model).group_by(column)).all())
@@ -103,4 +112,5 @@ def status() -> None:
 def _when(value: dt.datetime | None, tz: str) -> str:
     if value is None:
         return "-"
-    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    # Short enough that the sources table fits an 80-column terminal.
+    return value.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")

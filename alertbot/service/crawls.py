@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from alertbot.crawling import CrawlResult, run_crawl_async, run_crawl_scrapyd
 from alertbot.db import SessionFactory, transaction
-from alertbot.models import CrawlRun, Source, SourceConfig, utcnow
+from alertbot.models import Alert, CrawlRun, Record, Source, SourceConfig, utcnow
 from alertbot.service import metrics
 from alertbot.service.health import HealthChange, update_health
 from alertbot.settings import Settings
@@ -27,6 +27,7 @@ from alertbot.sources import SourceError, crawl_spec, get_source, runs_filter
 
 log = logging.getLogger(__name__)
 
+LOGGED_ALERTS = 200  # alert ids logged one line each after a run (the rest are in the database)
 SHUTDOWN_GRACE_S = 5.0  # a crawl stopped at shutdown gets this long to close before SIGKILL
 
 
@@ -215,6 +216,18 @@ class CrawlManager:
                 session.add(run)
                 session.flush()
                 runs = [run]
+            new_alerts = list(
+                session.exec(
+                    select(Alert.id, Record.crawl_run_id)
+                    .join(Record, col(Record.id) == col(Alert.record_id))
+                    .where(
+                        col(Record.crawl_run_id).in_([run.id for run in runs if run.id is not None]),
+                        col(Alert.created_at) >= launched - dt.timedelta(seconds=1),
+                    )
+                    .order_by(col(Alert.id))
+                    .limit(LOGGED_ALERTS)
+                ).all()
+            )
             stored = session.get(SourceConfig, config.name) or config
             change = None if stopped else update_health(session, stored, now)
             status = runs[-1].status if runs else "ok"
@@ -233,6 +246,13 @@ class CrawlManager:
             metrics.ALERTS.labels(config.name).inc(outcome.alerts)
             if outcome.status == "error":
                 metrics.FAILURES.labels("crawl").inc()
+        for alert_id, run_id in new_alerts:
+            log.info(
+                "alert %s raised by %s",
+                alert_id,
+                config.name,
+                extra={"source": config.name, "run_id": run_id, "alert_id": alert_id},
+            )
         log.info(
             "crawl of %s finished: %s, %d records, %d alerts",
             config.name,

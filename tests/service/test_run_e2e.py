@@ -175,7 +175,9 @@ def test_crawl_command_to_delivered_alert_hang_timeout_and_clean_shutdown(
     assert code == 0, output[-6000:]
     assert took < 30
     assert '"msg": "alertbot stopped"' in output
-    assert '"source": "uspto_tm_daily"' in output  # JSON log lines carry the source
+    assert '"source": "uspto_tm_daily"' in output  # JSON log lines carry the source, run and alert ids
+    assert '"run_id": 2' in output
+    assert '"alert_id": ' in output
     assert "Traceback" not in output, output[-6000:]
     get_settings.cache_clear()
     with factory() as session:

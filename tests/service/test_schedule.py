@@ -159,3 +159,30 @@ def test_expo_editions_are_sources(factory, any_settings) -> None:
     assert row is not None
     assert row.kind == "expo"
     assert isinstance(wanted["crawl:cieme-2026"][1], ExpoTrigger)
+
+
+def test_daily_digest_times_and_the_monthly_report_are_jobs(sqlite_factory, settings) -> None:
+    from tests.support.seed import add_subscriber
+
+    add_subscriber(
+        sqlite_factory, name="a", digest="daily", digest_time="08:30", channels={"file": "a@x.org"}
+    )
+    add_subscriber(
+        sqlite_factory, name="b", digest="daily", digest_time="08:30", channels={"file": "b@x.org"}
+    )
+    add_subscriber(
+        sqlite_factory, name="c", digest="daily", digest_time="18:05", channels={"file": "c@x.org"}
+    )
+    add_subscriber(
+        sqlite_factory, name="d", digest="instant", digest_time="07:00", channels={"file": "d@x.org"}
+    )
+    with transaction(sqlite_factory) as session:
+        wanted = desired_jobs(session, settings)
+    digests = {job_id: job for job_id, job in wanted.items() if job_id.startswith("digest:")}
+    assert set(digests) == {"digest:08:30", "digest:18:05"}
+    func, trigger, _kwargs = digests["digest:08:30"]
+    assert func == "alertbot.service.schedule:digest_job"
+    fire = trigger.get_next_fire_time(None, T0)
+    assert fire == dt.datetime(2026, 3, 2, 0, 30, tzinfo=dt.UTC)  # 08:30 Shanghai
+    report = wanted[REPORT_JOB][1].get_next_fire_time(None, T0)
+    assert report == dt.datetime(2026, 4, 1, 1, 0, tzinfo=dt.UTC)  # the 1st, 09:00 Shanghai
