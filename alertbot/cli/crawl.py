@@ -9,6 +9,7 @@ from rich.table import Table
 
 from alertbot.cli._common import console, err_console
 from alertbot.crawling import DEFAULT_TIMEOUT_S, list_spiders, run_crawl
+from alertbot.textsafety import for_terminal
 
 
 def _parse_since(value: str | None) -> dt.date | None:
@@ -60,12 +61,14 @@ def crawl(
         if key in result.stats:
             table.add_row(key, str(result.stats[key]))
     for source, counts in result.ingest.items():
-        table.add_row(f"stored · {source}", ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+        table.add_row(
+            f"stored · {for_terminal(source)}", ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        )
     if result.crawl_run_ids:
         table.add_row("crawl runs", ", ".join(str(i) for i in result.crawl_run_ids))
     console.print(table)
     for error in result.errors:
-        err_console.print(f"[red]error[/red] {error}")
+        err_console.print(f"[red]error[/red] {for_terminal(error)}")  # crawled text: no markup (issue 8)
     if result.status in {"crashed", "timeout"} and result.log_tail:
         err_console.print(result.log_tail)
     if result.status != "ok":

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -41,7 +42,7 @@ def _watches_from_file(path: Path) -> Any:
         err_console.print(f"[red]{path}: no such watchlist file[/red]")
         raise typer.Exit(code=1) from exc
     except Exception as exc:  # the watchlist reader's errors name the file, row and field
-        err_console.print(f"[red]{exc}[/red]")
+        err_console.print(f"[red]{escape(str(exc))}[/red]")  # cell values are data, not markup
         raise typer.Exit(code=1) from exc
 
 
@@ -145,7 +146,7 @@ def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int) -
             matcher, records, workers=workers, on_progress=lambda n: _advance(progress, task, n)
         )
     for error in errors[:50]:
-        err_console.print(f"[yellow]skipped[/yellow] {error}")
+        err_console.print(f"[yellow]skipped[/yellow] {escape(str(error))}")
     if len(errors) > 50:
         err_console.print(f"[yellow]… and {len(errors) - 50} more bad lines[/yellow]")
     escalated = escalate_serial_filers(hits_from_json(hits), applicants)

@@ -38,3 +38,12 @@ def test_unknown_spider_and_bad_date_are_refused() -> None:
     bad_date = runner.invoke(app, ["crawl", "uspto_tm_daily", "--since", "25/09/2024"])
     assert bad_date.exit_code == 2
     assert "YYYY-MM-DD" in bad_date.output
+
+
+@pytest.mark.slow
+def test_crawl_errors_are_printed_as_text_not_markup(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "EM[red]x[bold].xml"
+    bad.write_bytes(b"<Transaction><TradeMark>")
+    result = runner.invoke(app, ["crawl", "st66", "--file", str(bad)], terminal_width=200)
+    assert result.exit_code == 1, result.output
+    assert "EM[red]x[bold].xml" in result.output
