@@ -30,6 +30,7 @@ from alertbot.sources import (
     set_url,
     source_view,
 )
+from alertbot.textsafety import for_terminal
 
 app = typer.Typer(no_args_is_help=True, help="List and steer the sources: URL, schedule, pause/resume.")
 
@@ -109,12 +110,12 @@ def show(name: str = typer.Argument(..., help="Source name, e.g. uspto_tm_daily.
         lines = [
             ("kind", view.kind),
             ("spider", view.spider),
-            ("url", redact(view.url) if view.url else "(built-in)"),
+            ("url", for_terminal(redact(view.url)) if view.url else "(built-in)"),
             ("schedule", f"{view.cron}{' (default)' if view.cron_is_default else ''}"),
             ("why", view.reason),
             ("paused", "yes" if view.paused else "no"),
             ("next run", _when(view.next_run_at, settings.timezone)),
-            ("health", f"{view.health} {view.health_detail or ''}".strip()),
+            ("health", for_terminal(f"{view.health} {redact(view.health_detail or '')}".strip())),
             ("last success", _when(view.last_success_at, settings.timezone)),
             (
                 "runs / records / alerts",
@@ -134,7 +135,8 @@ def show(name: str = typer.Argument(..., help="Source name, e.g. uspto_tm_daily.
                 str(run.records_seen),
                 str(run.records_new),
                 str(run.alerts_new),
-                redact(run.error_detail or "")[:80],
+                # Crawled text is data, not rich markup (issue 8).
+                for_terminal(redact(run.error_detail or "")[:80]),
             )
         console.print(history)
 

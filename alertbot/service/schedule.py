@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session, col, select
 
+from alertbot.db import engine_for
 from alertbot.models import CrawlRun, Subscriber
 from alertbot.settings import Settings
 from alertbot.sources import (
@@ -92,7 +93,9 @@ class ExpoTrigger(BaseTrigger):
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     """The scheduler with its job store in the application database and the service's job defaults."""
     return AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.resolved_database_url())},
+        # The application's engine: on SQLite it brings WAL and a busy timeout, so a crawl writing at the same
+        # moment makes the job store wait instead of failing with "database is locked".
+        jobstores={"default": SQLAlchemyJobStore(engine=engine_for(settings.resolved_database_url()))},
         job_defaults={
             "coalesce": True,  # a backlog of fire times is one run
             "max_instances": 1,  # a crawl still going is not started twice

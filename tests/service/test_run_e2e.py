@@ -109,7 +109,7 @@ def test_crawl_command_to_delivered_alert_hang_timeout_and_clean_shutdown(
             ALERTBOT_OUTBOX_DIR=str(settings.outbox_dir),
             ALERTBOT_TELEGRAM_TOKEN=api.token,
             ALERTBOT_TELEGRAM_BASE_URL=api.base_url,
-            ALERTBOT_CRAWL_TIMEOUT="15",
+            ALERTBOT_CRAWL_TIMEOUT="30",
             ALERTBOT_RECONCILE_INTERVAL="1",
             ALERTBOT_LOG_FORMAT="json",
         )
