@@ -104,6 +104,12 @@ def record_problems(item: RecordIn) -> list[str]:
     return problems
 
 
+def _storable(text: str) -> str:
+    """``text`` as every database can store it: NUL and lone surrogates written as escapes. For the
+    quarantine, whose whole point is to keep what could not be stored elsewhere."""
+    return text.replace("\x00", "\\x00").encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
 def _snippet(item: RecordIn) -> str:
     return json.dumps(item.model_dump(mode="json"), ensure_ascii=False, default=str)[:4000]
 
@@ -325,9 +331,9 @@ class Ingestor:
                 Quarantine(
                     source_key=self.source_key,
                     crawl_run_id=self.run_id,
-                    native_id=native_id,
-                    reason=reason[:2000],
-                    snippet=snippet[:4000],
+                    native_id=_storable(native_id[:128]) if native_id else None,
+                    reason=_storable(reason[:2000]),
+                    snippet=_storable(snippet[:4000]),
                 )
             )
 

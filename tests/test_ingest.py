@@ -249,3 +249,28 @@ def test_hidden_characters_are_stripped_for_matching_kept_visible_and_named_in_t
         assert "U+202E" in text
         assert "\u202e" not in text
         assert "\u200b" not in text
+
+
+def test_records_the_database_cannot_hold_are_quarantined_before_it_sees_them(any_settings: Settings) -> None:
+    _seed(any_settings, ids={"siasun"})
+    items = [
+        _squat("90000101", "SIASUN"),
+        _squat("90000102", "SIASUN", url="https://tsdr.example/\x00"),
+        _squat("90000103", "SIASUN", applicant_country="CNXXXXXXXXXXX"),
+        _squat("9" * 200, "SIASUN"),
+        _squat("90000105", "SIASUN", raw={"note": "lone \udcff surrogate"}),
+        _squat("90000106", "SIASUN", applicant="Null\x00Byte Trading"),
+    ]
+    run = _ingest(any_settings, items)
+    assert (run.records_seen, run.records_new, run.quarantined) == (6, 2, 4)
+    records = {r.native_id: r for r in _all(any_settings, Record)}
+    assert set(records) == {"90000101", "90000106"}
+    # A control character in a shown field is removed at ingest and shown in raw (item 10), not a refusal.
+    assert records["90000106"].applicant == "NullByte Trading"
+    assert records["90000106"].raw["hidden_characters"] == {"applicant": "Null⟨U+0000⟩Byte Trading"}
+    reasons = {q.native_id: q.reason for q in _all(any_settings, Quarantine)}
+    assert "url: contains a NUL character" in reasons["90000102"]
+    assert "applicant_country: 13 characters, the column holds at most 8" in reasons["90000103"]
+    assert "native_id: 200 characters, the column holds at most 128" in reasons["9" * 128]
+    assert "raw: not valid Unicode" in reasons["90000105"]
+    assert all("\x00" not in q.snippet for q in _all(any_settings, Quarantine))
