@@ -28,6 +28,7 @@ from alertbot.db import SessionFactory, transaction
 from alertbot.models import AuditLog, Delivery, DeliveryStatus, utcnow
 from alertbot.outbox import Dispatcher
 from alertbot.service import metrics
+from alertbot.service.control import ServiceControl
 from alertbot.service.crawls import CrawlManager, CrawlOutcome
 from alertbot.service.health import sweep
 from alertbot.service.leader import Leadership
@@ -41,7 +42,7 @@ from alertbot.service.schedule import (
     set_active_service,
 )
 from alertbot.settings import Settings
-from alertbot.sources import SourceError, get_source, next_run_at, set_schedule, set_url
+from alertbot.sources import SourceError, crawl_spec, get_source, next_run_at, set_schedule, set_url
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ class Service:
 
     def _audit_crawl(self, source_key: str, actor: str) -> None:
         with transaction(self.factory) as session:
-            get_source(session, source_key)  # SourceError names the known sources
+            # SourceError names the known sources, or says why this one cannot run (an edition without a URL).
+            crawl_spec(get_source(session, source_key))
             session.add(
                 AuditLog(actor=actor, action="source.crawl", entity_type="source", entity_id=source_key)
             )
@@ -391,3 +393,8 @@ def run_service(settings: Settings, *, worker: bool = False) -> int:
 
 
 __all__ = ["CRAWL_PREFIX", "Service", "SourceError", "run_service", "scheduled_jobs"]
+
+
+def as_service_control(service: Service) -> ServiceControl:
+    """The service as the bot sees it (mypy checks here that :class:`Service` implements the protocol)."""
+    return service
