@@ -90,3 +90,17 @@ def test_crawl_of_a_zipped_weekly_file_over_http(http_server: LocalServer, setti
         "US20070000001",
     }
     assert db.records[("uspto-patent", "US20070000001")].applicant_country == "CN"
+
+
+def test_bad_utf8_in_one_document_quarantines_that_document_only() -> None:
+    # parse_document path (one small document at a time): a stray byte in the first title.
+    documents = WEEKLY.split(b"<?xml")
+    first = documents[1].replace(b"CONFORMABLE HEATER", b"CONFORMABLE \xe9HEATER", 1)
+    assert first != documents[1]
+    data = b"<?xml" + first + b"<?xml" + documents[2]
+    items = list(UsptoPatentAppSpider().parse_source(data, "ipa220728.xml"))
+    assert isinstance(items[0], QuarantineItem)
+    assert "not valid UTF-8" in items[0].reason
+    assert "text" in items[0].reason
+    assert isinstance(items[1], RecordIn)
+    assert items[1].native_id == "US20220240351"
