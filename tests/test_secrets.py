@@ -342,3 +342,30 @@ def test_configured_secrets_are_masked_in_every_spelling_and_in_tracebacks(
         logger.exception("sending with %s", "hunter22")
     assert "hunter22" not in caplog.text
     assert caplog.text.count(MASK) >= 2  # the message and the traceback
+
+
+def test_stored_error_columns_are_masked_on_both_databases(
+    any_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alertbot.models import AuditLog, Quarantine
+
+    monkeypatch.setenv("ALERTBOT_EPO_OPS_SECRET", "epo-s3cret-value")
+    get_settings.cache_clear()
+    url = any_settings.resolved_database_url()
+    db.upgrade(url)
+    factory = db.session_factory(any_settings)
+    leak = "GET https://x.example/a?ServiceKey=K3Y&b=1 with epo-s3cret-value"
+    with db.transaction(factory) as session:
+        session.add(Source(key="kipris", last_error=leak))
+        session.add(CrawlRun(source_key="kipris", spider="kipris_tm", error_detail=leak))
+        session.add(Quarantine(source_key="kipris", reason=leak, snippet=leak))
+        session.add(AuditLog(actor="t", action="a", entity_type="e", entity_id="1", note=leak))
+    with db.transaction(factory) as session:  # an update is masked too
+        run = session.exec(select(CrawlRun)).one()
+        run.error_detail = f"again: {leak}"
+        session.add(run)
+    stored = "\n".join(_database_text(get_settings()).values())
+    assert "K3Y" not in stored
+    assert "epo-s3cret-value" not in stored
+    assert stored.count(MASK) >= 2 * 5  # key and secret in each of the five columns
+    db.engine_for(url).dispose()
