@@ -191,6 +191,7 @@ def _bars(
     axes.barh(positions, values, color=BAR_COLOUR)
     axes.set_yticks(positions, names)
     axes.invert_yaxis()  # largest first, at the top
+    axes.margins(x=0.08)  # room for the count after the longest bar
     axes.set_xlabel(label("chart.count", lang))
     axes.set_title(title)
     axes.xaxis.get_major_locator().set_params(integer=True)
@@ -208,6 +209,7 @@ def _triage(data: ReportData, lang: str, path: Path) -> Chart:
     positions = list(range(len(names)))
     axes.bar(positions, values, color=[STATUS_COLOURS[status] for status in STATUSES])
     axes.set_xticks(positions, names)
+    axes.margins(y=0.12)  # room for the count above the tallest bar
     axes.set_ylabel(label("chart.count", lang))
     axes.set_title(title)
     axes.yaxis.get_major_locator().set_params(integer=True)
