@@ -355,6 +355,16 @@ def _clean_cell(value: str, field: str, number: int, problems: list[str], notice
     return value
 
 
+def clean_text(value: str) -> str:
+    """A stored name or mark as an import would now accept it: whitespace controls (line breaks, tabs,
+    vertical tab) become one space, other control characters and hidden characters are removed. Used by
+    migration 0002 for entries imported before these checks."""
+    if not (control_characters(value) or hidden_characters(value)):
+        return value
+    spaced = "".join(" " if c in _WHITESPACE_CONTROLS else c for c in strip_hidden(value))
+    return " ".join("".join(c for c in spaced if not control_characters(c)).split())
+
+
 def read_watchlist(path: Path | str) -> list[WatchlistRow]:
     """Read and validate a watchlist file; raise :class:`WatchlistError` listing every bad row and field.
 

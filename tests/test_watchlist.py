@@ -327,3 +327,49 @@ def test_cli_import_names_what_it_normalised(settings, tmp_path: Path) -> None:
     assert "row 2, field marks: hidden character(s) U+200B removed" in result.output
     rows, _audits = _snapshot(settings)
     assert rows[0][2:4] == ("ACME Machinery", ("ACME",))
+
+
+def test_migration_0002_cleans_entries_imported_before_the_checks(any_settings) -> None:
+    import sqlalchemy as sa
+
+    url = any_settings.resolved_database_url()
+    db.upgrade(url, "0001")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO enterprise (id, name_zh, name_en, marks, classes, affiliates, markets, contacts,"
+                    " active) VALUES (:id, :zh, :en, :marks, '[7]', '[]', '[]', :contacts, :active)"
+                ),
+                [
+                    {
+                        "id": "acme",
+                        "zh": "艾克米",
+                        "en": "ACME\nMachinery\x0bLtd",
+                        "active": True,
+                        "marks": '["AC\\u200bME", "\\u202eEMCA"]',
+                        "contacts": '["ip@acme.example\\n"]',
+                    },
+                    {
+                        "id": "clean",
+                        "zh": "干净",
+                        "en": "Clean Co",
+                        "marks": '["CLEAN"]',
+                        "contacts": "[]",
+                        "active": True,
+                    },
+                ],
+            )
+    finally:
+        engine.dispose()
+    db.upgrade(url, "0002")
+    with db.session_factory(any_settings)() as session:
+        acme = session.exec(
+            select(Enterprise.name_en, Enterprise.marks, Enterprise.contacts).where(Enterprise.id == "acme")
+        ).one()
+        clean = session.exec(select(Enterprise.name_en).where(Enterprise.id == "clean")).one()
+        audits = session.exec(select(AuditLog.entity_id, AuditLog.actor)).all()
+    assert tuple(acme) == ("ACME Machinery Ltd", ["ACME", "EMCA"], ["ip@acme.example"])
+    assert clean == "Clean Co"
+    assert [tuple(a) for a in audits] == [("acme", "migration:0002")]
