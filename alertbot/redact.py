@@ -79,7 +79,31 @@ def secret_values(settings: Settings) -> list[str]:
                 password = None
             if password:
                 values.append(password)
-    return [value for value in values if value]
+    return [part for value in values if value for part in _parts(value)]
+
+
+_URL_PIECES = re.compile(r"[,\s/@:?&=#;]+")
+
+
+def _parts(secret: str) -> list[str]:
+    # A secret may hold several URLs (ALERTBOT_APPRISE_URLS = "NAME=tgram://token/chat,..."): an error quoting
+    # one URL, or one token of it, must be masked too. Token-like pieces: 8+ chars with a digit or mixed case, or 16+ chars.
+    parts = [secret]
+    if "://" in secret:
+        for item in re.split(r"[,\s]+", secret):
+            url = item.split("=", 1)[1] if re.match(r"^[\w-]+=\w+://", item) else item
+            parts.append(url)
+            rest = url.split("://", 1)[-1]
+            parts += [
+                piece
+                for piece in _URL_PIECES.split(rest)
+                if len(piece) >= 8 and (_token_like(piece) or len(piece) >= 16)
+            ]
+    return parts
+
+
+def _token_like(piece: str) -> bool:
+    return any(c.isdigit() for c in piece) or (piece.lower() != piece and piece.upper() != piece)
 
 
 class Redactor:

@@ -369,3 +369,20 @@ def test_stored_error_columns_are_masked_on_both_databases(
     assert "epo-s3cret-value" not in stored
     assert stored.count(MASK) >= 2 * 5  # key and secret in each of the five columns
     db.engine_for(url).dispose()
+
+
+def test_a_secret_holding_several_urls_is_masked_url_by_url_and_token_by_token(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "ALERTBOT_APPRISE_URLS",
+        "ops=tgram://123456789:AAbbCCddEEff/-100200300,mail=mailtos://user:Pa55w0rdXYZ@example.com",
+    )
+    get_settings.cache_clear()
+    text = redact(
+        "ops failed: tgram://123456789:AAbbCCddEEff/-100200300; mailtos://user:Pa55w0rdXYZ@example.com; "
+        "then AAbbCCddEEff alone; the services at example.com are fine"
+    )
+    for secret in ("AAbbCCddEEff", "Pa55w0rdXYZ", "123456789"):
+        assert secret not in text
+    assert "the services at example.com are fine" in text  # ordinary words stay

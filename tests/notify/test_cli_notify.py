@@ -34,6 +34,7 @@ def test_channels_lists_every_channel_with_configured_yes_no(
         "wecom": "no",
         "dingtalk": "no",
         "feishu": "no",
+        "apprise": "no",
         "file": "yes",
     }
 
