@@ -167,9 +167,34 @@ def test_dev_set_quality_through_the_real_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_filings_raise_at_most_two_alerts_per_ten_thousand(tmp_path: Path) -> None:
+def test_explain_names_the_gloss_and_the_character_pair() -> None:
+    watchlist = str(FIXTURES / "watchlist_families.csv")
+    for text, classes, shown in (
+        ("GOLDEN CUP MOTORS", "12", "gloss:金=golden + 杯=cup"),
+        ("水山", "11", "glyph:冰→水 (dot-radical)"),
+        ("ICEBERG", "3", "excluded:translation-outside-classes"),
+    ):
+        result = runner.invoke(
+            app,
+            ["match", "--explain", text, "--classes", classes, "--watchlist", watchlist],
+            env={"COLUMNS": "250"},
+        )
+        assert result.exit_code == 0, result.output
+        assert shown in result.output, result.output
+
+
+REAL_FILINGS_WATCHLISTS = {
+    "dev": SHARED_BENCH / "matching-dev" / "watchlist.csv",
+    "heldout-d": FIXTURES.parent / "matching-heldout" / "d" / "watchlist.csv",
+    "liaoning": FIXTURES.parents[2] / "watchlists" / "liaoning-export-enterprises.csv",
+    "families": FIXTURES / "watchlist_families.csv",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_FILINGS_WATCHLISTS))
+def test_real_filings_raise_at_most_two_alerts_per_ten_thousand(tmp_path: Path, name: str) -> None:
     real = SHARED_BENCH / "real-marks-dev.jsonl"
-    if not real.is_file():
+    if not real.is_file() or not REAL_FILINGS_WATCHLISTS[name].is_file():
         pytest.skip(f"the shared benchmark is not available at {SHARED_BENCH}")
     out = tmp_path / "alerts.jsonl"
     result = runner.invoke(
@@ -177,7 +202,7 @@ def test_real_filings_raise_at_most_two_alerts_per_ten_thousand(tmp_path: Path) 
         [
             "match",
             "-w",
-            str(SHARED_BENCH / "matching-dev" / "watchlist.csv"),
+            str(REAL_FILINGS_WATCHLISTS[name]),
             "-r",
             str(real),
             "-o",
