@@ -39,13 +39,29 @@ def sample_watchlist() -> Path:
     return Path(str(files("watchlists") / "liaoning-export-enterprises.csv"))
 
 
+DEMO_MARKER = ".made-by-alertbot-demo"
+
+
+def _recreate(folder: Path, what: str) -> None:
+    """Empty ``folder`` for a new run, but only when an earlier demo made it (it holds our marker file) or it is
+    empty: the default ``outbox`` is also where a real deployment's file channel writes, and nobody's files are
+    deleted behind their back."""
+    if folder.exists():
+        if any(folder.iterdir()) and not (folder / DEMO_MARKER).exists():
+            err_console.print(
+                f"[red]{escape(str(folder))} 已存在且不是演示创建的，演示不会删除它。[/red] "
+                f"{escape(str(folder))} exists and was not made by the demo, so the demo will not delete it: "
+                f"move it, or choose another folder with --{what}."
+            )
+            raise typer.Exit(code=2)
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / DEMO_MARKER).write_text("alertbot demo recreates this folder on each run\n", encoding="utf-8")
+
+
 def _fresh_settings(data_dir: Path, outbox: Path) -> Settings:
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    if outbox.exists():
-        shutil.rmtree(outbox)
-    data_dir.mkdir(parents=True)
-    outbox.mkdir(parents=True)
+    _recreate(data_dir, "data-dir")
+    _recreate(outbox, "outbox")
     # Spiders run as subprocesses: they read the database location from the environment.
     os.environ["ALERTBOT_DATA_DIR"] = str(data_dir.resolve())
     os.environ["ALERTBOT_DATABASE_URL"] = f"sqlite:///{(data_dir / 'alertbot.sqlite').resolve()}"
@@ -200,13 +216,18 @@ def _deliver(settings: Settings) -> int:
 
 def demo(
     data_dir: Path = typer.Option(
-        Path(".alertbot-demo"), help="Folder for the demo's SQLite database (recreated)."
+        Path(".alertbot-demo"),
+        help="演示数据库目录（每次重建）。Folder for the demo's SQLite database (recreated on each run; a folder "
+        "the demo did not make is never deleted).",
     ),
     outbox: Path = typer.Option(
-        Path("outbox"), help="Folder the e-mails are written to as .eml (recreated)."
+        Path("outbox"),
+        help="邮件输出目录（每次重建）。Folder the e-mails are written to as .eml (recreated on each run; a "
+        "folder the demo did not make is never deleted).",
     ),
 ) -> None:
-    """Run the whole pipeline on bundled samples: watchlist → spiders → matching → alerts → outbox."""
+    """在内置样例上运行完整流程。Run the whole pipeline on bundled samples: watchlist → spiders → matching →
+    alerts → outbox → report."""
     settings = _fresh_settings(data_dir, outbox)
     database.upgrade(settings.resolved_database_url())
     entries = _seed(settings)
@@ -230,6 +251,12 @@ def demo(
 
     report = write_demo_report(settings, outbox / "report")
     console.print(f"[bold]6.[/bold] report of this run: {report} (markdown and charts beside it)")
+    database_dir = escape(str(data_dir))
+    console.print(
+        f"数据库 database: {escape(str(data_dir / 'alertbot.sqlite'))} — look around with e.g. "
+        f"[bold]ALERTBOT_DATA_DIR={database_dir} alertbot alerts list[/bold] or "
+        f"[bold]ALERTBOT_DATA_DIR={database_dir} alertbot expo flagged cieme-2026[/bold]"
+    )
     failed = [name for name, status in crawled if status != "ok"]
     if failed:
         err_console.print(f"[red]spiders that failed: {', '.join(failed)}[/red] (see `alertbot status`)")

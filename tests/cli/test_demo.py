@@ -108,3 +108,40 @@ def test_demo_crawls_the_bundled_expo_editions_and_lists_their_flagged_booths(de
     for _source, hall, booth in booths:
         assert hall and booth
         assert booth in completed.stdout, f"flagged booth {booth} is listed"
+
+
+def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / "my-notes.txt").write_text("keep me", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
+    completed = subprocess.run(
+        [sys.executable, "-c", "from alertbot.cli import main; main()", "demo", "--outbox", str(outbox)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "was not made by the demo" in completed.stderr
+    assert (outbox / "my-notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_demo_says_where_its_database_is_and_the_hint_works(demo_run) -> None:
+    workdir, completed = demo_run
+    assert "ALERTBOT_DATA_DIR=.alertbot-demo alertbot alerts list" in completed.stdout
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
+    env["ALERTBOT_DATA_DIR"] = ".alertbot-demo"
+    listed = subprocess.run(
+        [sys.executable, "-c", "from alertbot.cli import main; main()", "alerts", "list"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "siasun" in listed.stdout.lower()
