@@ -523,7 +523,11 @@ class Matcher:
         syllable by syllable, like spaced pinyin); with added words around it, a mark with an added word."""
         found: list[_Evidence] = []
         if " " not in text and "-" not in text:
-            return found  # one word: Wade-Giles writes one syllable a word
+            # One word: Wade-Giles writes a syllable a word, unless the hyphens were dropped (Paihsiang).
+            for spelling in nz.joined_wade_giles_readings(text):
+                for mark, _reading in self._pinyin.get(spelling, ()):
+                    found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
+            return found
         seen: set[int] = set()
         words = nz.strip_accents(nz.fold(nz.WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
         if len(words) < 2:

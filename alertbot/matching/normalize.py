@@ -522,7 +522,7 @@ _WG_FINALS: dict[str, tuple[str, ...]] = {
     "ui": ("ui",),
     "uo": ("uo",),
 }
-WG_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])['’‘ʼ`](?=[A-Za-z])")
+WG_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])['’‘ʼʻ`´′](?=[A-Za-z])")  # aspiration marks, any glyph
 # Initials pinyin has and Wade-Giles never writes: a word starting with one of them is not Wade-Giles.
 _NOT_WADE_GILES = frozenset("bdgqxzrv")
 
@@ -707,3 +707,39 @@ def digits_in_pinyin(text: str) -> str:
 def strip_accents(text: str) -> str:
     """Letters without their accents and tone marks (yüan → yuan, shêng → sheng)."""
     return _strip_accents(text)
+
+
+# Spellings that pinyin never writes and Wade-Giles does: a joined word holding one may be Wade-Giles.
+_WADE_GILES_MARKERS = ("hs", "ts", "tz", "ih", "ung", "ieh", "ien", "ueh", "uei")
+
+
+@lru_cache(maxsize=65536)
+def joined_wade_giles_readings(word: str) -> tuple[str, ...]:
+    """Joined pinyin spellings of one word that writes two to four Wade-Giles syllables without hyphens
+    ("Paihsiang" → baixiang, "Tienshihli" → dianshili, tianshili); only for words with a spelling pinyin never
+    uses (hs, ts, tz, -ih, -ung, -ieh, -ien …), so ordinary words are not cut up."""
+    word = strip_accents(fold(WG_APOSTROPHE_RE.sub("", word)))
+    if not 5 <= len(word) <= 20 or not word.isalpha() or not any(m in word for m in _WADE_GILES_MARKERS):
+        return ()
+    cuts: list[tuple[str, ...]] = []
+
+    def walk(start: int, parts: tuple[str, ...]) -> None:
+        if len(cuts) >= 8:
+            return
+        if start == len(word):
+            if 2 <= len(parts) <= 4:
+                cuts.append(parts)
+            return
+        if len(parts) == 4:
+            return
+        for end in range(min(len(word), start + 6), start, -1):
+            if wade_giles_syllable(word[start:end]):
+                walk(end, (*parts, word[start:end]))
+
+    walk(0, ())
+    found: dict[str, None] = {}
+    for parts in cuts:
+        options = [wade_giles_syllable(p) for p in parts]
+        for spelling in itertools.islice(itertools.product(*options), MAX_WADE_GILES_SPELLINGS):
+            found["".join(spelling)] = None
+    return tuple(found)

@@ -170,6 +170,13 @@ def test_wade_giles_readings(text: str, spelling: str) -> None:
     assert spelling in nz.wade_giles_readings(text)
 
 
+def test_joined_wade_giles_needs_a_spelling_pinyin_never_uses() -> None:
+    assert "baixiang" in nz.joined_wade_giles_readings("Paihsiang")
+    assert "zhongwang" in nz.joined_wade_giles_readings("Chungwang")
+    assert nz.joined_wade_giles_readings("Pingshan") == ()  # no Wade-Giles-only spelling: left to pinyin
+    assert nz.joined_wade_giles_readings("Leistung") == ()
+
+
 @pytest.mark.parametrize("text", ["BAN FANG", "KING SHAN", "DANGER", "Good-bye"])
 def test_pinyin_and_english_are_not_wade_giles(text: str) -> None:
     assert not any(s in ("banfang", "jingshan") for s in nz.wade_giles_readings(text))
