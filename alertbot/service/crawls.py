@@ -168,15 +168,14 @@ class CrawlManager:
             problem = None
         with transaction(self.factory) as session:
             # A second's slack: the child stamps its run with its own clock.
-            runs = list(
-                session.exec(
-                    select(CrawlRun)
-                    .where(
-                        runs_filter(config), col(CrawlRun.started_at) >= launched - dt.timedelta(seconds=1)
-                    )
-                    .order_by(col(CrawlRun.id))
-                ).all()
+            # The crawl's own runs: named by its summary when it wrote one; otherwise (killed, crashed, Scrapyd)
+            # the source's runs opened since the launch (only the leader crawls, one crawl per source).
+            ours = (
+                col(CrawlRun.id).in_(result.crawl_run_ids)
+                if result is not None and result.crawl_run_ids
+                else runs_filter(config) & (col(CrawlRun.started_at) >= launched - dt.timedelta(seconds=1))
             )
+            runs = list(session.exec(select(CrawlRun).where(ours).order_by(col(CrawlRun.id))).all())
             for run in runs:
                 if problem is not None:
                     # Killed mid-way: whatever the child managed to write, the run did not complete. A run stopped

@@ -201,6 +201,8 @@ class Service:
     def _on_signal(self, signum: int) -> None:
         log.info("received %s: shutting down", signal.Signals(signum).name)
         self.stop_event.set()
+        # The dispatcher claims nothing more; the sends in flight finish (bounded in _shutdown).
+        self._dispatch_stop.set()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
