@@ -137,13 +137,14 @@ class IndustryWords:
         for token in folded.split():
             if token in skipped or not token.isalpha():
                 continue
+            forms = {token}
             if token.endswith("ies") and len(token) > 4:
-                token = token[:-3] + "y"  # candies, dairies
+                forms.add(token[:-3] + "y")  # candies, dairies
             elif token.endswith("s") and not token.endswith("ss") and len(token) > 3:
-                token = token[:-1]  # foods, beers, teas
+                forms.add(token[:-1])  # foods, beers, teas
             for stem in self.latin:
                 # Short words only whole (CAR is not CARD); longer ones as stems (REFRIGERAT…, AUTOMOTIVE).
-                if token == stem or (len(stem) >= 5 and token.startswith(stem)):
+                if any(form == stem or (len(stem) >= 5 and form.startswith(stem)) for form in forms):
                     return stem
         return None
 
