@@ -398,7 +398,7 @@ def assess_health(session: Session, config: SourceConfig, now: dt.datetime) -> H
                     "low",
                     f"run {last.id} stored {last.records_seen} records; recent median {median:g}",
                 )
-    if not config.paused:
+    if not config.paused and _may_go_stale(config, now):
         limit = 2 * cadence(config)
         with_data = session.exec(
             _runs_query(config)
@@ -413,6 +413,20 @@ def assess_health(session: Session, config: SourceConfig, now: dt.datetime) -> H
             days = (now - reference).total_seconds() / 86400
             return Health("stale", f"no new data for {days:.1f} days (cadence {cadence(config).days} d)")
     return Health("ok")
+
+
+def _may_go_stale(config: SourceConfig, now: dt.datetime) -> bool:
+    # An exhibitor list is expected only while its edition has a list URL and the show is not over; a bundled
+    # edition whose URL is not public yet, or last year's show, is not a fault.
+    if config.kind != "expo":
+        return True
+    from alertbot.expo import EditionError
+
+    try:
+        edition = _edition(config.name)
+    except EditionError:
+        return False
+    return bool(edition.urls) and now <= edition.closes_at()
 
 
 # -- the views ----------------------------------------------------------------------------------------------

@@ -97,3 +97,28 @@ def test_a_paused_source_is_never_stale(factory) -> None:
         assert update_health(session, config, T0) is None
         assert config.health == "ok"
     assert _notices(factory) == []
+
+
+def test_an_expo_edition_goes_stale_only_with_a_url_before_the_show_ends(sqlite_factory, settings) -> None:
+    from alertbot.expo import get_edition
+    from alertbot.sources import set_url
+
+    add_staff(sqlite_factory)
+    edition = get_edition(settings, "cieme-2026")
+    start, end = edition.expo_mode_window()
+    add_source(sqlite_factory, "cieme-2026", start - 30 * DAY, kind="expo", spider="expo_exhibitors")
+    with transaction(sqlite_factory) as session:
+        config = session.get(SourceConfig, "cieme-2026")
+        if not edition.urls:
+            # The bundled edition has no public URL yet: nothing to expect, no fault.
+            assert update_health(session, config, start) is None
+        set_url(session, "cieme-2026", "http://127.0.0.1:9/cieme/list", actor="test")
+        change = update_health(session, config, start)
+        assert change is not None
+        assert change.after == "stale"
+    # After the show the list is not expected any more: the fault clears (one recovery notice).
+    with transaction(sqlite_factory) as session:
+        config = session.get(SourceConfig, "cieme-2026")
+        change = update_health(session, config, end + 3 * DAY)
+        assert change is not None
+        assert change.after == "ok"
