@@ -20,10 +20,12 @@ from alertbot.settings import Settings
 from tests.notify.conftest import free_port
 from tests.support.seed import add_alerts, add_enterprise, add_subscriber, make_records
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-def test_worker_dispatches_serves_metrics_and_stops_cleanly(any_settings: Settings, tmp_path: Path) -> None:
+def test_worker_dispatches_serves_metrics_and_stops_cleanly(pg_settings: Settings, tmp_path: Path) -> None:
+    # PostgreSQL only: extra workers are a multi-process deployment, which needs it.
+    any_settings = pg_settings
     url = any_settings.resolved_database_url()
     db.upgrade(url)
     factory = db.session_factory(any_settings)
