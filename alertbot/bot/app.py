@@ -69,16 +69,19 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         "stats": staff.stats_command,
         "audit": staff.audit_command,
     }
+    # Commands and messages count in private chats only: a reply in a group would show an enterprise's data
+    # to everyone in it. Buttons work wherever an alert card was delivered (the decorator checks the presser).
+    private = filters.ChatType.PRIVATE
     return [
-        *(CommandHandler(name, handler) for name, handler in commands.items()),
+        *(CommandHandler(name, handler, filters=private) for name, handler in commands.items()),
         CallbackQueryHandler(callbacks.on_alert_button, pattern=callbacks.CALLBACK_PATTERN),
         CallbackQueryHandler(flows.on_decision, pattern=r"^flow:"),
         CallbackQueryHandler(callbacks.on_page_button, pattern=r"^page:"),
         CallbackQueryHandler(enterprise.on_settings_button, pattern=r"^set:"),
         CallbackQueryHandler(callbacks.on_unknown_button),
-        MessageHandler(filters.Document.ALL, watch.document_received),
-        MessageHandler(filters.COMMAND, unknown_command),
-        MessageHandler(filters.ALL, flows.on_text),
+        MessageHandler(private & filters.Document.ALL, watch.document_received),
+        MessageHandler(private & filters.COMMAND, unknown_command),
+        MessageHandler(private, flows.on_text),
     ]
 
 

@@ -7,7 +7,16 @@ import logging
 from sqlmodel import col, select
 from telegram import Update
 
-from alertbot.bot.auth import ALL_ROLES, UNKNOWN_USER, Caller, Context, require_role, session_factory_of
+from alertbot.bot.auth import (
+    ALL_ROLES,
+    UNKNOWN_USER,
+    Caller,
+    Context,
+    audit_refusal,
+    require_role,
+    session_factory_of,
+    unknown_actor,
+)
 from alertbot.bot.flows import cancel_all
 from alertbot.bot.members import MembershipError, redeem_invite, update_subscriber
 from alertbot.bot.menus import commands_for, set_user_menu
@@ -63,8 +72,6 @@ async def start_command(update: Update, context: Context, caller: Caller | None)
             )
             role = Role(subscriber.role)
     except MembershipError as error:
-        from alertbot.bot.auth import audit_refusal, unknown_actor
-
         audit_refusal(factory, update, unknown_actor(update), "invite refused")
         await reply(update, esc(error.text("zh")) + "\n" + esc(error.text("en")))
         return

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
+import time
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -653,8 +656,6 @@ def test_sources_lists_each_source_with_its_last_run(running_bot: RunningBot) ->
 
 def documents_after(api: BotStandIn, start: int, user: int, settle: float = 2.0) -> list[object]:
     """Every document sent to ``user`` since ``start``, once none has arrived for ``settle`` seconds."""
-    import time
-
     seen, quiet_since = -1, time.monotonic()
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -694,3 +695,88 @@ def test_report_staff_whole_centre_enterprise_only_its_own(running_bot: RunningB
     assert "SHENGU" not in own
     assert "沈阳鼓风机" not in own
     assert "Cannot make the report" in api.say(ACME, "/report last-tuesday", count=2)
+
+
+def test_commands_in_a_group_get_no_reply(running_bot: RunningBot) -> None:
+    """An enterprise's data never lands in a group chat: commands count in private chats only."""
+    api = running_bot.api
+    group = -100_777
+    api.push_update(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": group, "type": "supergroup", "title": "expo team"},
+                "from": BotStandIn.user(MULTI),
+                "text": "/mywatch",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+            }
+        }
+    )
+    assert "我的监测" in api.say(MULTI, "/mywatch")
+    time.sleep(0.5)
+    assert [r for r in api.requests if r.chat_id == str(group)] == []
+
+
+BOTH_LANGUAGES = [
+    # (user, command, replies) — commands that change nothing, so each can run twice
+    (STAFF, "/help", 1),
+    (STAFF, "/whoami", 1),
+    (STAFF, "/lang", 1),
+    (STAFF, "/cancel", 1),
+    (STAFF, "/alerts 1", 2),
+    (STAFF, "/settings", 1),
+    (STAFF, "/check Totally Unrelated Pumps", 1),
+    (STAFF, "/flagged", 1),
+    (STAFF, "/booth W1-A320", 1),
+    (STAFF, "/expo", 1),
+    (STAFF, "/watch list", 1),
+    (STAFF, "/watch show acme", 1),
+    (STAFF, "/mark", 1),
+    (STAFF, "/affiliate", 1),
+    (STAFF, "/import", 1),
+    (STAFF, "/users", 1),
+    (STAFF, "/invite", 1),
+    (STAFF, "/role", 1),
+    (STAFF, "/revoke", 1),
+    (STAFF, "/sources", 1),
+    (STAFF, "/crawl uspto_tm_daily", 1),
+    (STAFF, "/schedule", 1),
+    (STAFF, "/expo set-url", 1),
+    (STAFF, "/stats", 1),
+    (STAFF, "/audit 3", 1),
+    (STAFF, "/report 1999-13", 2),
+    (STAFF, "/nosuchcommand", 1),
+    (MULTI, "/mywatch", 1),
+]
+
+
+WORDING_KEYS = [
+    key
+    for key in json.loads((Path(__file__).parents[2] / "alertbot/templates/strings.json").read_text("utf-8"))[
+        "en"
+    ]
+    if key.startswith("bot.")
+]
+
+
+def test_every_command_answers_in_both_languages(running_bot: RunningBot) -> None:
+    """Each reply differs between Chinese and English and no wording key leaks through untranslated."""
+    api = running_bot.api
+    answers: dict[str, list[str]] = {}
+    try:
+        for lang in ("zh", "en"):
+            for user in (STAFF, MULTI):
+                api.say(user, f"/lang {lang}")
+            for user, command, count in BOTH_LANGUAGES:
+                text = " ".join(r.params.get("text", "") for r in api.ask(user, command, count=count))
+                assert not [key for key in WORDING_KEYS if key in text], (command, text)
+                answers.setdefault(command, []).append(text)
+            caption = api.ask(STAFF, "/export")[0].params["caption"]
+            answers.setdefault("/export", []).append(caption)
+    finally:
+        for user in (STAFF, MULTI):
+            api.say(user, "/lang zh")
+    same = [command for command, (zh, en) in answers.items() if zh == en]
+    assert same == []
+    assert all(re.search(r"[\u4e00-\u9fff]", zh) for zh, _ in answers.values())
