@@ -45,7 +45,6 @@ CACHE_SIZE = 500_000
 PARTY_FUZZY_MIN_LEN = 12
 PARTY_FUZZY_MIN_SCORE = 94
 """A party name this long that is this close (fuzz.ratio of name keys) to a known legal name is that company."""
-_NO_PLACE = "\x00"  # key prefix: legal names that carry no place name of their own
 
 _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional", "numeral"})
 _GLOSS_MAX_WORDS = 4
@@ -759,25 +758,20 @@ class Matcher:
     @staticmethod
     def _index_party(name: str, watch_id: str, index: dict[str, set[str]]) -> None:
         # A legal name is known with its place ("沈阳新松…") and without it ("新松…"); a record may omit the
-        # place but not swap it for another one ("大连机床" is not "沈阳机床").
+        # place but not swap it for another one ("大连机床" is not "沈阳机床"), nor put one in front of a
+        # legal name that has none: such a name is registered nationally, and "长沙三一重工" would be another
+        # registration than "三一重工".
         if not name or not (key := nz.name_key(name)):
             return
         index[key].add(watch_id)
-        bare = nz.name_key_without_place(name)
-        index[bare].add(watch_id)
-        if bare == key:
-            index[_NO_PLACE + key].add(watch_id)
+        index[nz.name_key_without_place(name)].add(watch_id)
 
     def _party_ids(self, name: str, index: dict[str, set[str]]) -> set[str]:
         key = nz.name_key(name)
         found = set(index.get(key, ()))
-        bare = nz.name_key_without_place(name)
-        if bare != key:
-            found |= index.get(_NO_PLACE + bare, set())
         if not found and len(key) >= PARTY_FUZZY_MIN_LEN:
             # Spelling slips in long legal names ("Shenyang Blower Work Group") still name the same company.
-            choices = [k for k in index if not k.startswith(_NO_PLACE)]
-            best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
+            best = process.extractOne(key, list(index), scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
             if best is not None and not _place_swapped(name, key, best[0]):
                 # A spelling slip may not touch the brand: 大连万迖集团 is not 大连万达集团, whatever the ratio.
                 found |= {w for w in index[best[0]] if self._keeps_marks(w, key, best[0])}

@@ -229,6 +229,9 @@ def test_a_swapped_place_is_another_company_even_when_the_rest_is_close(families
     assert families_matcher.check_party("冰山集团有限公司").own_of == ("bingshan",)  # place omitted
     assert families_matcher.check_party("青岛冰山集团有限公司").own_of == ()  # place swapped
     assert families_matcher.check_party("Qingdao Bingshan Group Co., Ltd.").own_of == ()
+    # A legal name without a place is registered nationally: a place put in front is another company.
+    assert families_matcher.check_party("万科企业股份有限公司").own_of == ("vanke",)
+    assert families_matcher.check_party("深圳万科企业股份有限公司").own_of == ()
     # A long name one slip away is the same company, unless the slip is in its brand or its place.
     assert families_matcher.check_party("Brilliance Jinbei Automobil Co., Ltd.").own_of == ("jinbei",)
     assert families_matcher.check_party("Brilliance Jinbel Automobile Co., Ltd.").own_of == ()
