@@ -106,7 +106,8 @@ def test_demo_crawls_the_bundled_expo_editions_and_lists_their_flagged_booths(de
     assert {source for source, _, _ in booths} == {"cieme-2026", "giic-2026"}
     assert f"expo: {len(booths)} flagged booths" in completed.stdout
     for _source, hall, booth in booths:
-        assert hall and booth
+        assert hall
+        assert booth
         assert booth in completed.stdout, f"flagged booth {booth} is listed"
 
 
