@@ -9,7 +9,7 @@ Every secret setting gets a unique marker. Then, with real parts on loopback:
   over every other channel;
 * ``alertbot alerts show``, ``alertbot status`` and ``alertbot alerts list`` while the error is stored;
 * ``alertbot notify dispatch -v`` with the configuration fixed, over Telegram, e-mail (with SMTP login),
-  WeCom, DingTalk (signed), Feishu (signed) and the file channel.
+  WeCom, DingTalk (signed), Feishu (signed), Apprise (JSON service) and the file channel.
 
 Afterwards each marker is searched in the captured logs, the subprocesses' output, every column of every
 table, every message and request body the stand-ins received and every file written: none may appear.
@@ -76,7 +76,7 @@ def _needles(markers: dict[str, str]) -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     for name, value in markers.items():
-        core = value.split(":", 1)[-1]
+        core = value.split(":", 1)[-1] if "://" not in value else value.rsplit("/", 1)[-1]
         found[name] = sorted({value, core, quote(value, safe=""), quote_plus(value), quote_plus(core)})
     return found
 
@@ -181,6 +181,10 @@ async def test_no_configured_secret_appears_in_logs_database_cli_output_or_messa
 
     with BotApiStandIn(token=markers["ALERTBOT_TELEGRAM_TOKEN"]) as botapi, WebhookStandIn() as hooks:
         hooks.ok_reply = {"errcode": 0, "errmsg": "ok", "code": 0}
+        # Apprise's JSON service posts to a URL whose last segment is the secret (like a webhook token).
+        markers["ALERTBOT_APPRISE_URLS"] = (
+            f"ops=json://127.0.0.1:{hooks.url.rsplit(':', 1)[1]}/apprise/APPRISESECRET{uuid.uuid4().hex[:8]}"
+        )
         wrong_base_url = botapi.base_url.replace("/bot", "/not-the-bot-api/bot")
         environment = {
             **markers,
@@ -207,6 +211,7 @@ async def test_no_configured_secret_appears_in_logs_database_cli_output_or_messa
             "wecom": "",
             "dingtalk": "",
             "feishu": "",
+            "apprise": "ops",
         }
         add_subscriber(
             factory, name="staff", role=Role.STAFF.value, channels={**channels, "file": "staff@centre"}
@@ -233,11 +238,13 @@ async def test_no_configured_secret_appears_in_logs_database_cli_output_or_messa
         # -- a failing configuration, in process, every logger at DEBUG (httpx logs request URLs there) ---
         install_log_redaction()
         caplog.set_level(logging.DEBUG)
-        for noisy in ("httpx", "httpcore", "telegram", "aiosmtplib"):
+        for noisy in ("httpx", "httpcore", "telegram", "aiosmtplib", "apprise"):
             monkeypatch.setattr(logging.getLogger(noisy), "level", logging.DEBUG)
         fast = RetryPolicy(base=0.01, cap=0.05)
         async with Dispatcher(current, policy=fast) as dispatcher:
-            assert set(dispatcher.channels) == {"telegram", "email", "wecom", "dingtalk", "feishu", "file"}
+            assert set(dispatcher.channels) == {
+                "telegram", "email", "wecom", "dingtalk", "feishu", "file", "apprise"
+            }  # fmt: skip
             await dispatcher.drain()
         with factory() as session:
             held = session.exec(select(Delivery).where(Delivery.channel == "telegram")).all()
@@ -278,7 +285,7 @@ async def test_no_configured_secret_appears_in_logs_database_cli_output_or_messa
             "robots": json.dumps([c.body for c in hooks.calls], ensure_ascii=False),
             "email": "\n".join(m.decode("utf-8", "replace") for m in mailbox.messages),
         }
-        assert {c.path.split("/")[1] for c in hooks.calls} >= {"cgi-bin", "robot", "open-apis"}
+        assert {c.path.split("/")[1] for c in hooks.calls} >= {"cgi-bin", "robot", "open-apis", "apprise"}
 
     files = {str(p): p.read_text("utf-8", "replace") for p in current.outbox_dir.rglob("*") if p.is_file()}
     assert files  # the file channel wrote its .eml files
