@@ -147,7 +147,7 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded CI machine imports slowly
         # Polling started and the command menus are set: the default scope twice (zh, en) and each user's.
         while not api.calls("getUpdates") or len(api.calls("setMyCommands")) < 2 + 5:
             if process.poll() is not None or time.monotonic() > deadline:

@@ -149,7 +149,7 @@ class BotStandIn(BotApiStandIn):
         ]
 
     def wait_replies(
-        self, start: int, user_id: int, *, count: int = 1, query_id: str | None = None, timeout: float = 15
+        self, start: int, user_id: int, *, count: int = 1, query_id: str | None = None, timeout: float = 30
     ) -> list[RecordedRequest]:
         """The bot's calls addressing ``user_id`` (or answering ``query_id``) since request ``start``, once
         there are ``count`` of them."""
