@@ -62,7 +62,14 @@ COMMANDS: dict[str, CommandSpec] = {
         "demo",
     ),
     "report": CommandSpec(
-        "report", "Write the periodic report (alerts by enterprise, source and status).", "report"
+        "report",
+        "写出周期报告（XLSX、markdown 或 CSV，含图表），或发送月报邮件 / "
+        "Write the periodic report (XLSX, markdown or CSV, with charts), or queue the monthly e-mail.\n\n"
+        "按企业、商标局或展会、申请人国家、风险与状态统计新增与处理预警；处理时长；连续申请人；30 天内到期的"
+        "异议期；展会可疑展位；数据源运行情况 / By enterprise, office or show, applicant country, risk and "
+        "status: alerts raised and triaged; triage times; serial filers; deadlines in the next 30 days; "
+        "flagged booths; source health.",
+        "report",
     ),
 }
 

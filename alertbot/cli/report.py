@@ -33,26 +33,45 @@ def report(
         None,
         "--period",
         "-p",
-        help="A month 2026-10, a quarter 2026-Q3 or a year 2026 (default: last month, local time).",
+        help="报告期：月份 2026-10、季度 2026-Q3 或年份 2026（默认：上个月，本地时间） / "
+        "A month 2026-10, a quarter 2026-Q3 or a year 2026 (default: last month, local time).",
     ),
     enterprise: str | None = typer.Option(
-        None, "--enterprise", "-e", help="Only this enterprise's alerts (its watchlist id); no source health."
+        None,
+        "--enterprise",
+        "-e",
+        help="只含此企业的预警（名单中的企业编号），不含数据源运行情况 / "
+        "Only this enterprise's alerts (its watchlist id); no source health.",
     ),
-    lang: Lang | None = typer.Option(None, "--lang", help="zh (default: ALERTBOT_LANGUAGE) or en."),
-    fmt: Format = typer.Option(Format.XLSX, "--format", "-f", help="xlsx, md, or csv (one file per table)."),
+    lang: Lang | None = typer.Option(
+        None,
+        "--lang",
+        help="报告语言：zh 中文（默认取 ALERTBOT_LANGUAGE）或 en 英文 / "
+        "Report language: zh (default: ALERTBOT_LANGUAGE) or en.",
+    ),
+    fmt: Format = typer.Option(
+        Format.XLSX,
+        "--format",
+        "-f",
+        help="格式：xlsx、md 或 csv（每张表一个文件） / xlsx, md, or csv (one file per table).",
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
         "-o",
-        help="Output file (default ./alertbot-report-<period>.<format>); charts are written next to it as "
-        "<name>-chart-*.png, CSV tables as <name>-<table>.csv.",
+        help="输出文件（默认 ./alertbot-report-<period>.<format>）；图表写在同一目录，名为 <name>-chart-*.png，"
+        "CSV 各表名为 <name>-<table>.csv / Output file (default ./alertbot-report-<period>.<format>); charts "
+        "are written next to it as <name>-chart-*.png, CSV tables as <name>-<table>.csv.",
     ),
     email: bool = typer.Option(
-        False, "--email", help="Instead of writing files, queue the report e-mail to every staff subscriber."
+        False,
+        "--email",
+        help="不写文件，改为给每位工作人员订阅者排队发送报告邮件 / "
+        "Instead of writing files, queue the report e-mail to every staff subscriber.",
     ),
 ) -> None:
-    """Write the report: alerts raised and triaged by enterprise, office or show, applicant country, risk and
-    status; triage times; serial filers; deadlines in the next 30 days; flagged booths; source health."""
+    """Write the report files, or queue the staff e-mail. The help users see (Chinese first, then English) is
+    the ``report`` entry of ``COMMANDS`` in alertbot/cli/__init__.py, which Typer prefers to this docstring."""
     from alertbot.lifecycle import local_today
     from alertbot.report import PeriodError, ReportScopeError, generate, period_of, queue_monthly_report
     from alertbot.report.period import previous_month

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alertbot.report.data import RISKS, STATUSES, Breakdown, ReportData
-from alertbot.report.labels import country_label, label, value_label
+from alertbot.report.labels import country_label, label, office_label, value_label
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def render_charts(data: ReportData, lang: str, out_dir: Path, stem: str) -> list
                 "by_office",
                 "chart.by_office",
                 out_dir / f"{stem}-chart-by_office.png",
-                lambda key: key,
+                lambda key: office_label(key, lang),
             ),
             _bars(
                 data.by_country,

@@ -168,6 +168,55 @@ def country_label(code: str, lang: str) -> str:
     return code
 
 
+# Offices by the code records carry (WIPO ST.3: EM is the EU trade mark office, WO the International Bureau,
+# EP the European Patent Office; national offices by country): (Chinese name, the name the office goes by in
+# English, usually its acronym). The acronym stays in the Chinese label: it is what the registers and the
+# links show.
+OFFICES: Mapping[str, tuple[str, str]] = {
+    "EM": ("欧盟知识产权局", "EUIPO"),
+    "EU": ("欧盟知识产权局", "EUIPO"),
+    "WO": ("世界知识产权组织", "WIPO"),
+    "IB": ("世界知识产权组织", "WIPO"),
+    "EP": ("欧洲专利局", "EPO"),
+    "US": ("美国专利商标局", "USPTO"),
+    "KR": ("韩国知识产权局", "KIPO"),
+    "JP": ("日本特许厅", "JPO"),
+    "CN": ("中国国家知识产权局", "CNIPA"),
+    "HK": ("香港知识产权署", "HKIPD"),
+    "TW": ("台湾地区知识产权主管机构", "TIPO"),
+    "GB": ("英国知识产权局", "UKIPO"),
+    "DE": ("德国专利商标局", "DPMA"),
+    "FR": ("法国国家工业产权局", "INPI France"),
+    "IT": ("意大利专利商标局", "UIBM"),
+    "ES": ("西班牙专利商标局", "OEPM"),
+    "BX": ("比荷卢知识产权局", "BOIP"),
+    "PL": ("波兰专利局", "UPRP"),
+    "RU": ("俄罗斯联邦知识产权局", "Rospatent"),
+    "IN": ("印度专利商标局", "CGPDTM"),
+    "SG": ("新加坡知识产权局", "IPOS"),
+    "VN": ("越南知识产权局", "IP Viet Nam"),
+    "TH": ("泰国知识产权厅", "DIP Thailand"),
+    "MY": ("马来西亚知识产权局", "MyIPO"),
+    "AU": ("澳大利亚知识产权局", "IP Australia"),
+    "CA": ("加拿大知识产权局", "CIPO"),
+    "BR": ("巴西国家工业产权局", "INPI Brazil"),
+    "MX": ("墨西哥工业产权局", "IMPI"),
+    "AE": ("阿联酋经济部", "UAE MoE"),
+}
+
+
+def office_label(code: str, lang: str) -> str:
+    """An office by name: ``欧盟知识产权局（EUIPO）`` in Chinese, ``EUIPO`` in English. Anything else in the
+    office column (a show edition's name, a code we do not know) is shown as it is."""
+    if not code:
+        return label("unknown", lang)
+    known = OFFICES.get(code.strip().upper())
+    if known is None:
+        return code
+    zh, en = known
+    return f"{zh}（{en}）" if lang == "zh" else en
+
+
 def check_lang(lang: str) -> str:
     """``lang`` when it is ``zh`` or ``en``; raises :class:`ValueError` otherwise."""
     if lang not in LANGUAGES:

@@ -8,9 +8,22 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from alertbot.report.data import STATUSES, Breakdown, ReportData
-from alertbot.report.labels import country_label, label, value_label
+from alertbot.report.labels import country_label, label, office_label, value_label
 
-Cell = str | int | float | dt.date | dt.datetime | None
+
+@dataclass(frozen=True)
+class Link:
+    """A record's web address. Kept apart from plain text so the markdown writer can make the links to
+    official registers clickable while any other address stays inert text (see
+    :func:`alertbot.report.writers.md_cell`); spreadsheets get the address as text."""
+
+    url: str
+
+    def __str__(self) -> str:
+        return self.url
+
+
+Cell = str | int | float | dt.date | dt.datetime | Link | None
 
 
 @dataclass(frozen=True)
@@ -91,13 +104,23 @@ def _breakdown_table(
     return Table(key, label(f"table.{key}", lang), headers, body)
 
 
+def _link(url: str) -> Link | None:
+    return Link(url) if url else None
+
+
 def report_tables(data: ReportData, lang: str) -> list[Table]:
     """Every table of the report, in sheet order (the summary is separate: :func:`summary_rows`)."""
     names = {a.enterprise_id: a.enterprise_name(lang) for a in data.alerts}
     risk_names = {risk: value_label("risk", risk, lang) for risk in ("high", "medium", "low")}
     tables = [
         _breakdown_table("by_enterprise", data.by_enterprise, "col.enterprise", lang, names),
-        _breakdown_table("by_office", data.by_office, "col.office", lang),
+        _breakdown_table(
+            "by_office",
+            data.by_office,
+            "col.office",
+            lang,
+            {b.key: office_label(b.key, lang) for b in data.by_office},
+        ),
         _breakdown_table(
             "by_country",
             data.by_country,
@@ -173,10 +196,10 @@ def report_tables(data: ReportData, lang: str) -> list[Table]:
                     a.mark,
                     a.record_text,
                     a.applicant,
-                    a.office_or_show,
+                    office_label(a.office_or_show, lang),
                     value_label("risk", a.risk, lang),
                     a.alert_id,
-                    a.url,
+                    _link(a.url),
                 )
                 for a in data.deadlines
             ),
@@ -278,9 +301,9 @@ def report_tables(data: ReportData, lang: str) -> list[Table]:
                     a.record_text,
                     a.applicant,
                     a.country,
-                    a.office_or_show,
+                    office_label(a.office_or_show, lang),
                     a.deadline,
-                    a.url,
+                    _link(a.url),
                 )
                 for a in data.alerts
             ),

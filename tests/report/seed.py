@@ -37,6 +37,8 @@ EVIL_MARK = '=HYPERLINK("http://evil.example/steal","click me")'
 EVIL_APPLICANT = "@SUM(A1)"
 MARKUP_MARK = "ACME <script>alert(1)</script> | [win](javascript:alert(1)) **x**"
 SHOW = "CIEME 2026 中国国际装备制造业博览会"
+# The link the USPTO spider stores: an official register, so the markdown report makes it clickable.
+TSDR_URL = "https://tsdr.uspto.gov/#caseNumber={serial}&caseType=SERIAL_NO&searchType=statusSearch"
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,11 @@ def seed(factory: SessionFactory) -> dict[int, int]:
                 hall=row.hall,
                 booth=row.booth,
                 raw={"show": SHOW, "name_raw": row.applicant} if exhibitor else {},
-                url=f"https://example.test/{row.number}",
+                url=(
+                    TSDR_URL.format(serial=f"9{row.number:07d}")
+                    if row.office == "US"
+                    else f"https://example.test/{row.number}"  # not an official register: printed inert
+                ),
             )
             session.add(record)
             session.flush()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import typer
 from openpyxl import load_workbook
 from sqlmodel import select
+from typer.core import TyperGroup, TyperOption
 from typer.testing import CliRunner
 
 from alertbot import db
@@ -41,7 +44,7 @@ def test_markdown_in_english_for_one_enterprise(settings: Settings, seeded, tmp_
     )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("# alertbot overseas IP risk report 2026\\-10 — ACME Machinery")
+    assert text.startswith("# alertbot overseas IP risk report 2026-10 — ACME Machinery")
     assert "- Alerts raised: **7**" in text
     assert "BETA" not in text
 
@@ -87,3 +90,26 @@ def test_email_queues_one_delivery_per_staff_mailbox_once(settings: Settings, se
     with factory() as session:
         rows = session.exec(select(Delivery).where(Delivery.kind == "report")).all()
     assert [(row.target, row.payload) for row in rows] == [("s@centre.example", {"period": "2026-10"})]
+
+
+def _chinese_then_english(text: str) -> bool:
+    """Chinese first (the text opens with a Han character), then `` / `` and English words."""
+    chinese, _, english = text.partition(" / ")
+    return bool(re.match(r"[\u4e00-\u9fff]", chinese)) and bool(re.search(r"[A-Za-z]{3,}", english))
+
+
+def test_help_is_chinese_first_with_english_for_the_command_and_every_option() -> None:
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    report = command.commands["report"]
+    assert report.help is not None
+    assert _chinese_then_english(report.help), report.help
+    options = [param for param in report.params if isinstance(param, TyperOption) and param.name != "help"]
+    assert {option.name for option in options} == {"period", "enterprise", "lang", "fmt", "out", "email"}
+    for option in options:
+        assert option.help is not None, option.name
+        assert _chinese_then_english(option.help), (option.name, option.help)
+    result = runner.invoke(app, ["report", "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "写出周期报告" in result.output
+    assert "报告期" in result.output
