@@ -393,3 +393,36 @@ def test_a_secret_holding_several_urls_is_masked_url_by_url_and_token_by_token(
     for secret in ("AAbbCCddEEff", "Pa55w0rdXYZ", "123456789"):
         assert secret not in text
     assert "the services at example.com are fine" in text  # ordinary words stay
+
+
+def test_alerts_show_masks_errors_stored_before_the_redaction_layer(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from alertbot.cli import app
+
+    token = "123456:AAE-old-row-token-value"
+    monkeypatch.setenv("ALERTBOT_TELEGRAM_TOKEN", token)
+    get_settings.cache_clear()
+    db.upgrade(settings.resolved_database_url())
+    factory = db.session_factory(settings)
+    add_enterprise(factory)
+    [alert_id] = add_alerts(factory, make_records(1))
+    # A row written by an older version: raw SQL, so the mask-on-flush listener never saw it.
+    with db.engine_for(settings.resolved_database_url()).begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into delivery (dedupe_key, alert_id, channel, target, kind, payload, status, attempts,"
+                " next_attempt_at, last_error, created_at) values ('old', :alert, 'telegram', '1', 'alert', '{}',"
+                " 'failed', 8, CURRENT_TIMESTAMP, :error, CURRENT_TIMESTAMP)"
+            ),
+            {"alert": alert_id, "error": f"The token `{token}` was rejected by the server."},
+        )
+
+    shown = CliRunner().invoke(app, ["alerts", "show", str(alert_id)])
+
+    assert shown.exit_code == 0, shown.output
+    assert "was rejected" in shown.output
+    assert token not in shown.output
+    assert "AAE-old-row" not in shown.output

@@ -21,6 +21,7 @@ from alertbot.lifecycle import (
 )
 from alertbot.models import Alert, AlertStatus, Delivery, Record, Risk
 from alertbot.notify.render import render_alert
+from alertbot.redact import redact
 from alertbot.settings import get_settings
 from alertbot.textsafety import for_terminal, reveal
 
@@ -108,7 +109,7 @@ def show(
         for entry in audit_trail(session, alert_id):
             before = (entry.before or {}).get("status", "")
             after = (entry.after or {}).get("status", "")
-            note = f"  note: {entry.note}" if entry.note else ""
+            note = f"  note: {redact(entry.note)}" if entry.note else ""
             console.print(
                 reveal(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {before}→{after}{note}"),
                 markup=False,
@@ -122,7 +123,7 @@ def show(
             console.print(
                 f"  #{delivery.id} {delivery.kind} {delivery.channel}:{delivery.target} {delivery.status} "
                 f"attempts={delivery.attempts}"
-                + (f" error={reveal(delivery.last_error)}" if delivery.last_error else ""),
+                + (f" error={reveal(redact(delivery.last_error))}" if delivery.last_error else ""),
                 markup=False,
                 highlight=False,
             )

@@ -17,7 +17,14 @@ runner = CliRunner()
 def test_list_names_every_spider() -> None:
     result = runner.invoke(app, ["crawl", "--list"])
     assert result.exit_code == 0
-    assert result.output.split() == ["epo_ops", "kipris_tm", "st66", "uspto_patent_app", "uspto_tm_daily"]
+    assert result.output.split() == [
+        "epo_ops",
+        "expo_exhibitors",
+        "kipris_tm",
+        "st66",
+        "uspto_patent_app",
+        "uspto_tm_daily",
+    ]
 
 
 @pytest.mark.slow
