@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from alertbot.cli._common import console, err_console
-from alertbot.crawling import DEFAULT_TIMEOUT_S, list_spiders, run_crawl
+from alertbot.crawling import list_spiders, run_crawl
+from alertbot.settings import get_settings
 from alertbot.textsafety import for_terminal
 
 
@@ -40,8 +41,10 @@ def crawl(
         help="Process this file (path, file:// or http(s):// URL) instead of discovering new ones.",
     ),
     arg: list[str] = typer.Option([], "--arg", "-a", help="Extra spider argument KEY=VALUE (repeatable)."),
-    timeout: float = typer.Option(
-        DEFAULT_TIMEOUT_S, "--timeout", help="Kill the crawl after this many seconds."
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        help="超时秒数。Kill the crawl after this many seconds (default: ALERTBOT_CRAWL_TIMEOUT).",
     ),
     list_: bool = typer.Option(False, "--list", help="List the available spiders and exit."),
 ) -> None:
@@ -55,7 +58,13 @@ def crawl(
     known = list_spiders()
     if name not in known:
         raise typer.BadParameter(f"unknown spider {name!r}; available: {', '.join(known)}", param_hint="NAME")
-    result = run_crawl(name, since=_parse_since(since), file=file, args=_parse_args(arg), timeout_s=timeout)
+    result = run_crawl(
+        name,
+        since=_parse_since(since),
+        file=file,
+        args=_parse_args(arg),
+        timeout_s=timeout or get_settings().crawl_timeout,
+    )
     table = Table(title=f"{name}: {result.status} ({result.duration_s:.1f} s)", show_header=False)
     for key in ("records", "quarantined", "skipped", "files_processed", "files_already_seen", "errors"):
         if key in result.stats:

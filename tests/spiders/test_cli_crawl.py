@@ -54,3 +54,20 @@ def test_crawl_errors_are_printed_as_text_not_markup(settings: Settings, tmp_pat
     result = runner.invoke(app, ["crawl", "st66", "--file", str(bad)], terminal_width=200)
     assert result.exit_code == 1, result.output
     assert "EM[red]x[bold].xml" in result.output
+
+
+@pytest.mark.slow
+def test_crawl_is_killed_at_the_configured_timeout(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alertbot.settings import get_settings
+
+    # Starting Scrapy alone takes longer than this, so the crawl cannot finish in time.
+    monkeypatch.setenv("ALERTBOT_CRAWL_TIMEOUT", "0.3")
+    get_settings.cache_clear()
+    url = next(u for name, u in sample_sources() if name == "kipris_tm")
+
+    result = runner.invoke(app, ["crawl", "kipris_tm", "--file", url])
+
+    assert result.exit_code == 1
+    assert "timeout" in result.output
