@@ -15,20 +15,24 @@ import sqlalchemy as sa
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    workdir = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
-    completed = subprocess.run(
-        [sys.executable, "-c", "from alertbot.cli import main; main()", "demo"],
-        cwd=workdir,
-        env=env,
+def alertbot(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a newcomer would: in ``cwd``, with no ALERTBOT_* setting but ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
+    return subprocess.run(
+        [sys.executable, "-c", "from alertbot.cli import main; main()", *args],
+        cwd=cwd,
+        env=clean | env,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
-    return workdir, completed
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    workdir = tmp_path_factory.mktemp("demo")
+    return workdir, alertbot(workdir, "demo")
 
 
 def test_demo_exits_cleanly_and_runs_every_sample_spider(demo_run) -> None:
@@ -115,16 +119,7 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     (outbox / "my-notes.txt").write_text("keep me", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
-    completed = subprocess.run(
-        [sys.executable, "-c", "from alertbot.cli import main; main()", "demo", "--outbox", str(outbox)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    completed = alertbot(tmp_path, "demo", "--outbox", str(outbox))
     assert completed.returncode == 2
     assert "was not made by the demo" in completed.stderr
     assert (outbox / "my-notes.txt").read_text(encoding="utf-8") == "keep me"
@@ -133,16 +128,6 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
 def test_demo_says_where_its_database_is_and_the_hint_works(demo_run) -> None:
     workdir, completed = demo_run
     assert "ALERTBOT_DATA_DIR=.alertbot-demo alertbot alerts list" in completed.stdout
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTBOT_")}
-    env["ALERTBOT_DATA_DIR"] = ".alertbot-demo"
-    listed = subprocess.run(
-        [sys.executable, "-c", "from alertbot.cli import main; main()", "alerts", "list"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    listed = alertbot(workdir, "alerts", "list", ALERTBOT_DATA_DIR=".alertbot-demo")
     assert listed.returncode == 0, listed.stderr
     assert "siasun" in listed.stdout.lower()
