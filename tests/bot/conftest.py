@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from alertbot import db
 from alertbot.db import SessionFactory, transaction
@@ -22,6 +24,7 @@ from alertbot.models import Enterprise, Role
 from alertbot.settings import Settings
 from spiders.base.expo import build_exhibitor
 from tests.bot.standin import BotStandIn
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
 from tests.support.seed import add_alerts, add_subscriber, make_records
 
 STAFF, ACME, BLOWER, ENFORCER, MULTI = 501, 502, 503, 504, 505
@@ -119,12 +122,37 @@ def seed(factory: SessionFactory, settings: Settings) -> tuple[int, int]:
     return acme_alert, blower_alert
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for the module's bot: a SQLite file, then a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('botdb') / 'alertbot.sqlite'}"
+        return
+    if not _postgres_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but {POSTGRES_ADMIN_URL} does not answer")
+        pytest.skip(f"PostgreSQL at {POSTGRES_ADMIN_URL} does not answer")
+    schema = f"bot_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_ADMIN_URL else "?"
+    url = f"{POSTGRES_ADMIN_URL}{separator}options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        db.dispose_engine(url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    """Start the stand-in and ``alertbot bot``; stop the bot with SIGTERM afterwards and check it stopped
-    cleanly."""
+def running_bot(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[RunningBot]:
+    """Start the stand-in and ``alertbot bot`` (on SQLite, then on PostgreSQL); stop the bot with SIGTERM
+    afterwards and check it stopped cleanly."""
     folder = tmp_path_factory.mktemp("bot")
-    url = f"sqlite:///{folder / 'alertbot.sqlite'}"
+    url = database_url
     settings = Settings(database_url=url, data_dir=folder / "data", outbox_dir=folder / "outbox")
     db.upgrade(url)
     factory = db.session_factory(settings)
