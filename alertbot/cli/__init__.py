@@ -47,7 +47,11 @@ COMMANDS: dict[str, CommandSpec] = {
     "notify": CommandSpec("notify", "Deliver the outbox, and send test messages per channel."),
     "users": CommandSpec("users", "Manage subscribers: roles, enterprise links, channels."),
     "bot": CommandSpec("bot", "Run the Telegram bot alone (polling) until SIGINT/SIGTERM.", "bot"),
-    "expo": CommandSpec("expo", "Expo tools for on-site enforcement: check names, list flagged booths."),
+    "expo": CommandSpec(
+        "expo",
+        "展会展商名录：列出、检查、抓取、导入、设网址、展商、可疑展位 / Expo exhibitor lists: list, check, crawl, "
+        "import, set-url, exhibitors, flagged booths.",
+    ),
     "run": CommandSpec(
         "run", "Run the always-on service: scheduled crawls, dispatcher and Telegram bot.", "run"
     ),
