@@ -6,12 +6,14 @@ Edition files: bundled ones in ``alertbot/expo/editions``, staff's own in ``<dat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -21,9 +23,12 @@ from alertbot import db as database
 from alertbot.cli._common import console, err_console
 from alertbot.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from alertbot.expo.store import EditionStatus
+
 app = typer.Typer(
     no_args_is_help=True,
-    help="展会展商名录：届次、抓取、导入、标记展位 / Expo exhibitor lists: editions, crawls, imports, flagged booths.",
+    help="展会展商名录：列出、检查、抓取、导入、设网址、展商、可疑展位 / Expo exhibitor lists: list, check, crawl, import, set-url, exhibitors, flagged booths.",
 )
 
 RISK_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -61,6 +66,36 @@ def _edition(settings: Settings, edition_id: str, config: Path | None) -> Any:
         raise typer.Exit(code=2) from error
 
 
+def _warn_if_watchlist_empty(settings: Settings) -> None:
+    """Nothing can be flagged without a watchlist: say so before a crawl reports 0 new alerts."""
+    from alertbot.watchlist import load_enterprises
+
+    with database.session_factory(settings)() as session:
+        if load_enterprises(session):
+            return
+    err_console.print(
+        "[yellow]警告 warning[/yellow] 监测名录为空，不会产生任何预警；请先运行 `alertbot watchlist import FILE` / "
+        "The watchlist is empty, so nothing can be flagged: run `alertbot watchlist import FILE` first "
+        "(e.g. watchlists/liaoning-export-enterprises.csv)."
+    )
+
+
+def _sample_fallback(spec: Any, file: str | None) -> str | None:
+    """A bundled edition without a URL reads its bundled sample list, and says so."""
+    from alertbot.expo.runner import sample_file
+
+    if file is not None or spec.urls:
+        return file
+    sample = sample_file(spec)
+    if sample is None:
+        return None  # crawl_spec then says how to set a URL or import a file
+    console.print(
+        f"[yellow]使用内置样例名录 using the bundled sample list[/yellow] {inert(sample.name)}: "
+        f"{inert(spec.id)} 尚无名录网址 has no list URL yet (`alertbot expo set-url {inert(spec.id)} URL`)"
+    )
+    return str(sample.resolve())
+
+
 def _jsonl(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
@@ -84,27 +119,55 @@ def list_editions(
     if format == OutputFormat.jsonl:
         _jsonl([r.to_json() for r in rows])
         return
+    # The id is what the next command needs: never wrapped or cut; the other columns fold.
+    width = max([len(r.id) for r in rows] + [len("届次 edition")])
     table = Table(
-        Column("届次", no_wrap=True), Column("展会", overflow="fold"), Column("日期", no_wrap=True), "格式",
-        Column("展商/标记", overflow="fold"), "最近抓取", "下次抓取",
-        title="展会届次 Expo editions: edition, show, dates, format, exhibitors/flagged, last and next crawl (UTC)",
-    )  # fmt: skip
+        Column("届次 edition", no_wrap=True, min_width=width),
+        Column("展会 show", overflow="fold", ratio=3),
+        Column("格式 format", overflow="fold"),
+        Column("展商/标记 exhibitors / flagged", overflow="fold", ratio=2),
+        Column("展会模式 expo mode · 下次抓取 next crawl", overflow="fold", ratio=3),
+        title="展会届次 Expo editions",
+    )
     for row in rows:
+        zone = ZoneInfo(row.timezone)
         last = (
-            "—" if row.last_crawl_at is None else f"{row.last_crawl_at:%m-%d %H:%M} {row.last_crawl_status}"
+            "未抓取 never crawled"
+            if row.last_crawl_at is None
+            else f"{row.last_crawl_at.astimezone(zone):%m-%d %H:%M} {row.last_crawl_status}"
         )
-        mode = "\n[bold]展会模式[/bold]" if row.expo_mode else ""
-        url = "" if row.url else "\n[yellow]未设网址[/yellow]"
+        url = "" if row.url else "\n[yellow]未设网址 no URL[/yellow]"
         table.add_row(
             inert(row.id),
-            f"{inert(row.show)} {inert(row.edition)}",
-            f"{row.starts:%Y-%m-%d}\n至 {row.ends:%m-%d}",
+            f"{inert(row.show)} {inert(row.edition)}\n{row.starts:%Y-%m-%d} 至 to {row.ends:%m-%d}",
             inert(row.format) + url,
-            f"{row.exhibitors} / {row.flagged}",
-            last,
-            f"{row.next_crawl_at:%m-%d %H:%M}{mode}",
+            f"{row.exhibitors} / {row.flagged}\n{last}",
+            f"{expo_mode_text(row)}\n下次 next {row.next_crawl_at.astimezone(zone):%m-%d %H:%M} {inert(row.timezone)}",
         )
     console.print(table)
+
+
+def _interval_text(interval: dt.timedelta) -> str:
+    minutes = int(interval.total_seconds() // 60)
+    if minutes == 60:
+        return "每小时 hourly"
+    if minutes % 60 == 0:
+        return f"每 {minutes // 60} 小时 every {minutes // 60} h"
+    return f"每 {minutes} 分钟 every {minutes} min"
+
+
+def expo_mode_text(row: EditionStatus) -> str:
+    """The crawl cadence in the edition's own time zone: in expo mode now, or when it starts."""
+    from alertbot.expo.editions import DAILY_CRAWL_AT
+
+    zone = ZoneInfo(row.timezone)
+    every = _interval_text(row.expo_mode_interval)
+    daily = f"每日 daily {DAILY_CRAWL_AT:%H:%M}"
+    if row.expo_mode:
+        return f"[bold]展会模式中 in expo mode[/bold]: {every} 至 until {row.ends:%Y-%m-%d}"
+    if row.expo_mode_from is None or row.next_crawl_at.astimezone(zone).date() > row.ends:
+        return daily
+    return f"{daily}; {every} 自 from {row.expo_mode_from.astimezone(zone):%Y-%m-%d}"
 
 
 @app.command("check")
@@ -124,6 +187,7 @@ def check(
 
     settings = get_settings()
     spec = _edition(settings, edition, config)
+    file = _sample_fallback(spec, file)
     try:
         report = check_edition(spec, settings, file, timeout_s=timeout)
     except EditionError as error:
@@ -172,7 +236,7 @@ def check(
 
 def _crawl(edition: str, config: Path | None, file: str | None, timeout: float) -> None:
     from alertbot.expo import EditionError
-    from alertbot.expo.runner import crawl_edition
+    from alertbot.expo.runner import crawl_edition, sample_file
 
     settings = _settings()
     spec = _edition(settings, edition, config)
@@ -182,22 +246,31 @@ def _crawl(edition: str, config: Path | None, file: str | None, timeout: float) 
             err_console.print(f"[red]文件不存在 no such file[/red] {inert(file)}")
             raise typer.Exit(code=2)
         file = str(path.resolve())
+    _warn_if_watchlist_empty(settings)
     console.print(f"抓取 crawling {inert(spec.title)} ({spec.format}) …")
     try:
         crawl = crawl_edition(spec, settings, file, timeout_s=timeout)
     except EditionError as error:
         err_console.print(f"[red]届次文件错误 edition error[/red] {inert(error)}")
+        sample = sample_file(spec)
+        if file is None and sample is not None:
+            # The sample is synthetic: storing it would alert real teams, so a crawl never picks it by itself.
+            err_console.print(
+                f"试用内置样例名录 to try the bundled sample list: `alertbot expo check {inert(spec.id)}` "
+                f"(不入库 stores nothing) 或 or `alertbot expo import {inert(spec.id)} {inert(sample)}`"
+            )
         raise typer.Exit(code=2) from error
     result, counts, diff = crawl.result, crawl.counts, crawl.diff or {}
     table = Table(show_header=False, title=f"{inert(spec.id)}: {result.status} ({result.duration_s:.1f} s)")
     table.add_row("读取 rows read", str(counts.get("seen", 0)))
-    if diff:
-        table.add_row("新增 added", str(diff.get("added", 0)))
-        table.add_row("变更 changed", str(diff.get("changed", 0)))
-        table.add_row("撤展 removed", str(diff.get("removed", 0)))
-    else:
-        table.add_row("新增 new / 变更 updated", f"{counts.get('new', 0)} / {counts.get('updated', 0)}")
-        table.add_row("撤展 removed", "未判断（本次抓取有错误）not judged (the crawl had errors)")
+    # One layout whatever the outcome: without a diff (a crawl with errors) added/changed are the
+    # ingestor's counts and removals are not judged.
+    table.add_row("新增 added", str(diff.get("added", counts.get("new", 0))))
+    table.add_row("变更 changed", str(diff.get("changed", counts.get("updated", 0))))
+    table.add_row(
+        "撤展 removed",
+        str(diff.get("removed", 0)) if diff else "未判断（本次抓取有错误）not judged (the crawl had errors)",
+    )
     table.add_row("未变 unchanged", str(counts.get("unchanged", 0)))
     table.add_row("隔离 quarantined", str(counts.get("quarantined", 0)))
     table.add_row("新预警 new alerts", str(counts.get("alerts", 0)))

@@ -392,6 +392,7 @@ def crawl_spec(edition: Edition, settings: Settings, file: str | None = None) ->
 
 
 _URL_LINE = re.compile(r"^url:.*$", re.MULTILINE)
+_URL_COMMENT = re.compile(r"(?:^#.*\n)*^url:.*$", re.MULTILINE)
 
 
 def set_url(settings: Settings, edition_id: str, url: str) -> Path:
@@ -409,8 +410,10 @@ def set_url(settings: Settings, edition_id: str, url: str) -> Path:
     )
     text = edition.path.read_text(encoding="utf-8")
     line = f"url: {yaml.safe_dump(url, default_style=chr(34), width=10_000).strip()}"
+    # The comment block right above `url:` describes the URL ("stays empty until …"): replaced, not kept.
+    note = f"# url set with `alertbot expo set-url` on {dt.datetime.now(edition.zone):%Y-%m-%d}"
     if len(_URL_LINE.findall(text)) == 1:
-        text = _URL_LINE.sub(lambda _match: line, text)
+        text = _URL_COMMENT.sub(lambda _match: f"{note}\n{line}", text)
     else:
         text = text.rstrip("\n") + f"\n{line}\n"
     parse_edition(text, target)

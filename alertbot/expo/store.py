@@ -108,6 +108,9 @@ class EditionStatus:
     exhibitors: int
     flagged: int
     config: str
+    timezone: str = "Asia/Shanghai"
+    expo_mode_from: dt.datetime | None = None  # UTC; expo mode runs until the show closes
+    expo_mode_interval: dt.timedelta = dt.timedelta(hours=1)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready (dates as ISO strings)."""
@@ -115,6 +118,8 @@ class EditionStatus:
         for key, value in data.items():
             if isinstance(value, dt.date | dt.datetime):
                 data[key] = value.isoformat()
+            elif isinstance(value, dt.timedelta):
+                data[key] = int(value.total_seconds())
         return data
 
 
@@ -272,6 +277,9 @@ def _status(session: Session, edition: Edition, now: dt.datetime) -> EditionStat
         exhibitors=total,
         flagged=flagged,
         config=str(edition.path) if edition.path else "",
+        timezone=edition.timezone,
+        expo_mode_from=start,
+        expo_mode_interval=edition.expo_mode_interval,
     )
 
 

@@ -301,6 +301,74 @@ def dataset(rows: int, seed: int = 2026, planted: bool = True) -> list[Row]:
     return out
 
 
+# ---- the GIIC sample: an industrial-internet conference, halls A–C, its own exhibitors ------------------
+
+GIIC_HALLS = ["A", "B", "C"]
+GIIC_TRADES = [
+    ("工业互联网", ["工业互联网平台", "设备联网网关", "标识解析节点"]),
+    ("数据科技", ["工业大数据平台", "数据中台", "能耗管理系统"]),
+    ("网络技术", ["5G 工业专网", "TSN 交换机", "工业无线 AP"]),
+    ("信息安全", ["工控防火墙", "安全审计系统", "态势感知平台"]),
+    ("软件", ["MES 系统", "低代码平台", "数字孪生工厂"]),
+    ("物联科技", ["边缘计算盒", "无线传感器", "智能电表"]),
+]
+GIIC_FOREIGN = [
+    ("PTC Parametric Technology", "US", ["ThingWorx 物联网平台"]),
+    ("Rockwell Automation", "US", ["工业控制器", "FactoryTalk 软件"]),
+    ("Schneider Electric Industries", "FR", ["EcoStruxure 平台"]),
+    ("Advantech Co., Ltd.", "TW", ["工业电脑", "边缘网关"]),
+]
+# Planted rows: look-alikes of the bundled watchlist that the demo must flag, and two watched enterprises'
+# own booths that must not be flagged.
+GIIC_PLANTED = [
+    Row("东软集团股份有限公司", "东软集团股份有限公司", "Neusoft Corporation", "A-101", "A", "中国",
+        ["工业互联网平台", "医疗影像云"], ["东软", "NEUSOFT"], "https://www.neusoft.example.cn", ""),
+    Row("沈阳东软云智工业互联网有限公司", "沈阳东软云智工业互联网有限公司", "", "A-118", "A", "中国",
+        ["工业互联网平台"], [], "", "neusoft"),
+    Row("大连新淞智联科技有限公司", "大连新淞智联科技有限公司", "Dalian Xinsong Smart Link Technology Co., Ltd.",
+        "B-206", "B", "中国", ["机器人远程运维平台"], [], "", "siasun"),
+    Row("沈阳新松机器人自动化股份有限公司", "沈阳新松机器人自动化股份有限公司", "SIASUN Robot & Automation Co., Ltd.",
+        "B-201", "B", "中国", ["工业机器人", "5G 智慧工厂"], ["新松", "SIASUN"], "", ""),
+    Row("Neusoft Industrial Cloud Ltd.", "", "Neusoft Industrial Cloud Ltd.", "C-312", "C", "SG",
+        ["industrial IoT platform"], [], "", "neusoft"),
+    Row("鞍山智联物联科技有限公司", "鞍山智联物联科技有限公司", "", "C-305", "C", "中国",
+        ["机器人控制器"], ["SIASUN"], "", "siasun"),
+]  # fmt: skip
+
+
+def giic_dataset(rows: int = 40, seed: int = 11) -> list[Row]:
+    """The GIIC sample: the planted rows first, then clean industrial-internet exhibitors in halls A–C with
+    booths like ``B-214`` and a hall column (展区), as the organiser's workbook has."""
+    rng = random.Random(seed)
+    is_clean = _clean_checker()
+    used = {r.booth for r in GIIC_PLANTED}
+    names: set[str] = set()
+    out = [Row(**asdict(r)) for r in GIIC_PLANTED]
+    while len(out) < rows:
+        number = len(out)
+        hall = rng.choice(GIIC_HALLS)
+        booth = f"{hall}-{rng.randint(1, 4)}{rng.randint(0, 3)}{rng.randint(0, 9)}"
+        if booth in used:
+            continue
+        if number % 9 == 4:
+            name_en, country, products = GIIC_FOREIGN[rng.randrange(len(GIIC_FOREIGN))]
+            name_en = f"{name_en} (China) {number}"
+            if is_clean(name_en, list(products), []):
+                used.add(booth)
+                out.append(Row(name_en, "", name_en, booth, hall, country, list(products), []))
+            continue
+        trade, goods = rng.choice(GIIC_TRADES)
+        name = f"{rng.choice(PLACES)}{rng.choice(CORES)}{rng.choice(CORES)}{trade}{rng.choice(FORMS)}"
+        products = rng.sample(goods, k=rng.randint(1, 2))
+        if name in names or not is_clean(name, products, []):
+            continue
+        used.add(booth)
+        names.add(name)
+        website = f"https://www.giic{number}.example.cn" if number % 3 == 0 else ""
+        out.append(Row(name, name, "", booth, hall, "中国", products, [], website))
+    return out
+
+
 # ---- writers --------------------------------------------------------------------------------------------
 
 CSV_HEADER = ["序号", "展商名称", "英文名称", "展位号", "国家/地区", "展品", "品牌", "网址"]
@@ -519,7 +587,7 @@ def write_all() -> None:
     write_json_api(small, FIXTURES / "api")
     SAMPLES.mkdir(parents=True, exist_ok=True)
     write_pdf(dataset(120, seed=7), SAMPLES / "cieme-2026.pdf")
-    write_xlsx(dataset(48, seed=9), SAMPLES / "giic-2026.xlsx")
+    write_xlsx(giic_dataset(), SAMPLES / "giic-2026.xlsx")
 
 
 if __name__ == "__main__":
