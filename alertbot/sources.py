@@ -94,6 +94,7 @@ CATALOGUE: Mapping[str, SourceDefault] = {
     )
 }
 EXPO_CADENCE = dt.timedelta(days=1)
+NEVER_RUN = "未运行 never run"
 
 
 class SourceError(ValueError):
@@ -140,16 +141,21 @@ class SourceView:
         """True when no fault is open on the source."""
         return self.health == "ok"
 
+    @property
+    def health_label(self) -> str:
+        """The health people read: a source that never ran is not yet "ok", it is "未运行 never run"."""
+        if self.healthy and self.last_run is None:
+            return NEVER_RUN
+        return self.health
+
     def summary_line(self) -> str:
         """One line for chat (the bot's ``/sources``): name, health, last run, next run (UTC)."""
         parts = [
             self.name,
-            self.health if self.healthy else f"{self.health}: {(self.health_detail or '')[:80]}",
+            self.health_label if self.healthy else f"{self.health}: {(self.health_detail or '')[:80]}",
         ]
         run = self.last_run
-        if run is None:
-            parts.append("never run")
-        else:
+        if run is not None:
             parts.append(
                 f"last {run.started_at:%Y-%m-%d %H:%M} {run.status} {run.records_seen} seen/{run.records_new} new/"
                 f"{run.alerts_new} alerts"
@@ -181,7 +187,10 @@ def default_for(config: SourceConfig) -> SourceDefault | None:
 
 
 def effective_cron(config: SourceConfig) -> str:
-    """The cron a source runs on: its own, else the catalogue default; expo editions have none ('expo')."""
+    """The cron a source runs on: its own, else the catalogue default; expo editions always run in expo mode
+    ('expo'), even if a cron was stored on their row (:func:`set_schedule` refuses one)."""
+    if config.kind == "expo":
+        return "expo"
     if config.cron:
         return config.cron
     default = default_for(config)
@@ -472,7 +481,7 @@ def source_view(session: Session, config: SourceConfig, now: dt.datetime, tz: st
         spider=config.spider or config.name,
         url=config.url,
         cron=effective_cron(config),
-        cron_is_default=config.cron is None,
+        cron_is_default=config.cron is None or config.kind == "expo",
         paused=config.paused,
         reason=default.reason
         if default
@@ -557,9 +566,21 @@ def set_url(session: Session, name: str, url: str | None, *, actor: str) -> Sour
 
 
 def set_schedule(session: Session, name: str, cron: str | None, *, actor: str, tz: str) -> SourceConfig:
-    """Give ``name`` its own cron (validated), or None/'default' to return to the catalogue's."""
+    """Give ``name`` its own cron (validated), or None/'default' to return to the catalogue's.
+
+    An expo edition is refused a cron: it runs in expo mode (``alertbot.expo.next_crawl_at``), which a fixed
+    cron would switch off; its rhythm is set by ``expo_mode_interval`` and ``expo_mode_days`` in its edition
+    file. 'default' is accepted (it clears a cron stored before this rule)."""
     value = None if cron is None or cron.strip().lower() == "default" else cron.strip()
     if value is not None:
+        config = get_source(session, name)
+        if config.kind == "expo":
+            raise SourceError(
+                f"{name} 是展会届次，按展会模式抓取，不接受 cron / {name} is an expo edition, crawled in expo "
+                "mode (every expo_mode_interval from expo_mode_days before the show until it closes, daily "
+                "otherwise); a cron would switch expo mode off. Change expo_mode_interval or expo_mode_days "
+                f"in its edition file (<data dir>/expos/{name}.yaml), or `alertbot sources pause {name}`."
+            )
         validate_cron(value, tz)
     return _change(session, name, actor, "source.schedule", cron=value)
 

@@ -59,3 +59,21 @@ def test_every_subcommand_has_help(group: str) -> None:
         sub = runner.invoke(app, [group, command, "--help"], terminal_width=200)
         assert sub.exit_code == 0, sub.output
         assert "Usage:" in sub.output
+
+
+def test_every_registered_command_has_a_commands_table_row() -> None:
+    from alertbot.cli import COMMANDS
+
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    assert "planned" not in table.lower()
+    assert "not built" not in table.lower()
+    named = set(re.findall(r"^\| `alertbot ([\w-]+)", table, flags=re.MULTILINE))
+    assert set(COMMANDS) <= named, f"no README Commands row for {sorted(set(COMMANDS) - named)}"
+
+
+@pytest.mark.parametrize("group", ["sources", "expo", "users", "alerts"])
+def test_a_subcommand_list_in_the_commands_table_matches_help(group: str) -> None:
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    listed = re.search(rf"^\| `alertbot {group} ([\w|\\-]+)", table, flags=re.MULTILINE)
+    assert listed is not None, f"no `alertbot {group} a|b|…` row"
+    assert listed.group(1).replace("\\|", "|").split("|") == _commands([group])

@@ -53,13 +53,33 @@ COMMANDS: dict[str, CommandSpec] = {
         "import, set-url, exhibitors, flagged booths.",
     ),
     "run": CommandSpec(
-        "run", "Run the always-on service: scheduled crawls, dispatcher and Telegram bot.", "run"
+        "run",
+        "常驻服务：定时抓取、来源健康提醒、发件箱投递与 Telegram 机器人，收到 SIGTERM/SIGINT 后 30 秒内停止 / "
+        "Run the always-on service: scheduled crawls (separate processes, timeout and concurrency limit), "
+        "source health alerts, the outbox dispatcher and, when ALERTBOT_TELEGRAM_TOKEN is set, the Telegram "
+        "bot, until SIGTERM/SIGINT (stops within 30 s).\n\n"
+        "PostgreSQL 上多个进程选出一个主进程（调度与机器人），其余投递并待命接替 / On PostgreSQL several "
+        "`alertbot run` processes elect one leader (scheduler and bot); the others dispatch and stand by.",
+        "run",
     ),
-    "sources": CommandSpec("sources", "List and steer the sources: URL, schedule, pause/resume."),
+    "sources": CommandSpec(
+        "sources",
+        "数据源：列出、网址、计划、暂停/恢复 / List and steer the sources: URL, schedule, pause/resume.",
+    ),
     "worker": CommandSpec(
-        "worker", "Run an extra outbox dispatcher process next to `alertbot run` (no scheduler).", "worker"
+        "worker",
+        "额外的发件箱投递进程（无调度器、无机器人），与 `alertbot run` 并行，30 秒内停止 / Run an extra outbox "
+        "dispatcher next to `alertbot run` (no scheduler, no bot; PostgreSQL rows are claimed with FOR UPDATE "
+        "SKIP LOCKED, never sent twice); stops within 30 s of SIGTERM/SIGINT.",
+        "worker",
     ),
-    "status": CommandSpec("status", "Show sources, last crawl runs, alert and outbox counts.", "status"),
+    "status": CommandSpec(
+        "status",
+        "一屏概况：各来源上次运行、数量、健康与下次运行，预警与发件箱数量，计划任务；时间按 ALERTBOT_TIMEZONE / "
+        "One screen: every source's last run, counts, health and next run; alert and outbox counts; the "
+        "scheduled jobs. Times in ALERTBOT_TIMEZONE, named on screen.",
+        "status",
+    ),
     "demo": CommandSpec(
         "demo",
         "Run the whole pipeline on bundled samples: SQLite, alerts printed and written to ./outbox.",

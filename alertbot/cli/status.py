@@ -26,13 +26,13 @@ from alertbot.models import (
 from alertbot.redact import redact
 from alertbot.service.runner import scheduled_jobs
 from alertbot.settings import get_settings
-from alertbot.sources import list_sources
+from alertbot.sources import NEVER_RUN, list_sources
 from alertbot.textsafety import for_terminal
 
 
 def status() -> None:
     """Show every source (last run, counts, health, next run), alert and outbox counts (depth, failed
-    deliveries) and the next scheduled jobs."""
+    deliveries) and the next scheduled jobs. Times are in ALERTBOT_TIMEZONE, named on screen."""
     settings = get_settings()
     url = settings.resolved_database_url()
     if database.current_revision(url) is None:
@@ -52,14 +52,22 @@ def status() -> None:
             Column("下次", no_wrap=True),
             box=box.SIMPLE_HEAD,
             pad_edge=False,
-            caption="来源 source · 上次 last run · 状态 status · 新/总 new/seen · 预警 alerts · 健康 health · 下次 next",
+            caption="来源 source · 上次 last run · 状态 status · 新/总 new/seen · 预警 alerts · 健康 health · "
+            "下次 next (按计划推算 from the schedule) · 未运行 never run",
+            # The zone of every time on this screen; `alertbot expo list` prints UTC.
+            title=f"时间 times: {settings.timezone} ({_zone_abbreviation(settings.timezone)})",
         )
         for view in views:
             run = view.last_run
-            health = view.health if view.healthy else f"[red]{view.health}[/red]"
+            # "未运行" alone: the caption translates it, and the table stays within 80 columns.
+            health = (
+                ("未运行" if view.health_label == NEVER_RUN else view.health_label)
+                if view.healthy
+                else f"[red]{view.health}[/red]"
+            )
             sources.add_row(
                 for_terminal(view.name),
-                _when(run.started_at, settings.timezone) if run else "never",
+                _when(run.started_at, settings.timezone) if run else "-",
                 for_terminal(run.status) if run else "",
                 f"{run.records_new}/{run.records_seen}" if run else "",
                 str(run.alerts_new) if run else "",
@@ -100,13 +108,28 @@ def status() -> None:
         totals.add_row("outbox depth 待发送", str(outbox.get(DeliveryStatus.PENDING.value, 0)))
         totals.add_row("failed deliveries 投递失败", str(outbox.get(DeliveryStatus.FAILED.value, 0)))
         console.print(totals)
-    jobs = Table("next scheduled jobs 计划任务", "when")
+    jobs = Table(
+        "计划任务 scheduled job",
+        f"下次 next ({_zone_abbreviation(settings.timezone)})",
+        title="调度器 scheduler",
+    )
     for job_id, when in scheduled_jobs(settings):
         jobs.add_row(job_id, _when(when, settings.timezone))
     if jobs.row_count:
         console.print(jobs)
     else:
-        console.print("no scheduled jobs yet: `alertbot run` creates them", style="dim")
+        # The sources' 下次 column is computed from their schedules either way; say so, or the two disagree.
+        console.print(
+            "调度器尚未保存任务（`alertbot run` 启动后创建）；上表“下次”按各来源的计划推算 / "
+            "the scheduler has stored no jobs yet (`alertbot run` creates them); the next (下次) column above "
+            "is computed from each source's schedule",
+            style="dim",
+        )
+
+
+def _zone_abbreviation(tz: str) -> str:
+    # The zone's current abbreviation (CST for Asia/Shanghai, CET/CEST for Europe/Berlin).
+    return dt.datetime.now(ZoneInfo(tz)).strftime("%Z")
 
 
 def _when(value: dt.datetime | None, tz: str) -> str:

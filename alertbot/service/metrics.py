@@ -30,6 +30,24 @@ LAST_SUCCESS = Gauge(
 SOURCE_HEALTHY = Gauge(
     "alertbot_source_healthy", "1 when the source has no open fault", ["source"], registry=REGISTRY
 )
+DISPATCH_OUTCOMES = Counter(
+    "alertbot_dispatch_outcomes",
+    "Delivery rows by what a dispatcher pass of this process did with them (DispatchStats)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+# The DispatchStats fields counted (alertbot/outbox.py): ``claimed``, ``messages`` and ``staff_notices`` are
+# bookkeeping, not outcomes of a row.
+DISPATCH_OUTCOME_FIELDS = (
+    "sent",
+    "retried",
+    "failed",
+    "deactivated",
+    "deferred",
+    "held",
+    "strikes",
+    "lease_lost",
+)
 LEADER = Gauge("alertbot_leader", "1 while this process is the elected leader", registry=REGISTRY)
 
 
@@ -40,7 +58,13 @@ def serve(port: int, host: str = "127.0.0.1") -> Any:
 
 
 def record_dispatch(stats: Any) -> None:
-    """Count the failures of a dispatcher pass run by the service itself."""
+    """Count what a dispatcher pass run by the service itself did: every row outcome of its
+    :class:`~alertbot.outbox.DispatchStats` (sent, retried, failed, deactivated, deferred by flood control,
+    held for a configuration fix, "no such user" strikes, leases lost), and failures as ``delivery``."""
+    for name in DISPATCH_OUTCOME_FIELDS:
+        count = int(getattr(stats, name, 0) or 0)
+        if count:
+            DISPATCH_OUTCOMES.labels(name).inc(count)
     failed = int(getattr(stats, "failed", 0) or 0)
     if failed:
         FAILURES.labels("delivery").inc(failed)

@@ -9,8 +9,10 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from alertbot.cli import app
+from alertbot.cli._common import console
 from alertbot.db import transaction
 from alertbot.models import AuditLog, SourceConfig
+from alertbot.service.schedule import ExpoTrigger, desired_jobs
 from alertbot.sources import (
     CATALOGUE,
     SourceError,
@@ -151,6 +153,7 @@ def test_list_sources_shows_last_run_counts_and_next_run(factory) -> None:
     assert views["epo_ops"].last_run is None
     assert "uspto_tm_daily" in tm.summary_line()
     assert "error" in tm.summary_line()
+    assert views["epo_ops"].summary_line().startswith("epo_ops · 未运行 never run · next ")
 
 
 def test_cli_sources_round_trip(settings) -> None:
@@ -175,3 +178,50 @@ def test_cli_sources_round_trip(settings) -> None:
     assert "crontab" in result.output
     result = runner.invoke(app, ["sources", "show", "nope"])
     assert result.exit_code != 0
+
+
+def test_an_expo_edition_refuses_a_cron_and_keeps_expo_mode(settings, sqlite_factory) -> None:
+    # A cron on an expo edition used to be stored and scheduled as a plain cron job: expo mode silently off.
+    with transaction(sqlite_factory) as session:
+        with pytest.raises(SourceError, match=r"expo mode.*expo_mode_interval.*cieme-2026\.yaml"):
+            set_schedule(session, "cieme-2026", "0 1 * * *", actor="test", tz=TZ)
+        # 'default' is still accepted: it clears a cron stored before the rule.
+        assert set_schedule(session, "cieme-2026", "default", actor="test", tz=TZ).cron is None
+    with transaction(sqlite_factory) as session:
+        # A cron already on the row (set before the rule, or by hand) does not switch expo mode off either.
+        row = get_source(session, "cieme-2026")
+        row.cron = "0 1 * * *"
+        session.add(row)
+    with transaction(sqlite_factory) as session:
+        wanted = desired_jobs(session, settings)
+        view = next(view for view in list_sources(session, T0, TZ) if view.name == "cieme-2026")
+    assert isinstance(wanted["crawl:cieme-2026"][1], ExpoTrigger)
+    assert view.cron == "expo"
+    result = CliRunner().invoke(app, ["sources", "schedule", "cieme-2026", "0 1 * * *"])
+    assert result.exit_code == 2
+    assert "expo mode" in result.output
+
+
+def test_sources_list_names_the_zone_and_keeps_the_cron_in_its_own_column(settings, monkeypatch) -> None:
+    monkeypatch.setattr(console, "width", 250)  # one line per source, whatever the test's terminal
+    runner = CliRunner()
+    assert runner.invoke(app, ["sources", "schedule", "uspto_tm_daily", "0 15 * * *"]).exit_code == 0
+    result = runner.invoke(app, ["sources", "list"], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert f"时间 times: {settings.timezone}" in result.output
+    header = next(line for line in result.output.splitlines() if "来源 source" in line)
+    assert header.index("来源 source") < header.index("计划 schedule") < header.index("健康 health")
+    cells = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in result.output.splitlines()
+        if line.startswith("│")
+    }
+    assert cells["uspto_tm_daily"][1:3] == ["0 15 * * *", "自定 custom"]
+    assert cells["epo_ops"][1:3] == ["0 23 * * 3", "默认 default"]
+    assert cells["uspto_tm_daily"][3].endswith(" CST")  # Asia/Shanghai, the default ALERTBOT_TIMEZONE
+    assert cells["epo_ops"][-1] == "未运行 never run"
+    show = runner.invoke(app, ["sources", "show", "uspto_tm_daily"], terminal_width=250)
+    assert show.exit_code == 0, show.output
+    assert "0 15 * * * (自定 custom)" in show.output
+    assert "未运行 never run" in show.output
+    assert f"时间 times: {settings.timezone}" in show.output

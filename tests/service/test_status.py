@@ -47,9 +47,30 @@ def test_status_shows_sources_health_outbox_and_next_jobs(settings: Settings, sq
     assert "error" in epo
     assert "failing" in epo
     assert "epo_ops (failing): run 1 error: HTTP 503" in result.output
-    assert "never" in next(line for line in lines if line.strip().startswith("uspto_tm_daily"))
+    assert "未运行" in next(line for line in lines if line.strip().startswith("uspto_tm_daily"))
+    assert "the scheduler has stored no jobs yet" not in result.output  # the jobs table is there instead
     assert "outbox depth" in result.output
     assert next(line for line in lines if "outbox depth" in line).split("│")[2].strip() == "1"
     assert "failed deliveries" in result.output
     assert "crawl:uspto_tm_daily" in result.output
     assert "health-sweep" in result.output
+
+
+def test_status_names_its_zone_explains_the_next_column_and_never_run(
+    settings: Settings, sqlite_factory
+) -> None:
+    add_run(sqlite_factory, "epo_ops", dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"时间 times: {settings.timezone} (CST)" in result.output
+    # No jobs stored yet, but the 下次 column is filled: the screen says where those times come from.
+    assert "the scheduler has stored no jobs yet" in result.output
+    assert "computed from each source's schedule" in result.output
+    tm = next(line for line in lines if line.strip().startswith("uspto_tm_daily"))
+    assert tm.split()[-3:-2] == ["未运行"]  # health; the caption says "未运行 never run"
+    assert "未运行 never run" in result.output
+    epo = next(line for line in lines if line.strip().startswith("epo_ops"))
+    assert epo.split()[-3:-2] == ["ok"]
+    # Still one line per source on an 80-column terminal.
+    assert all(len(line) <= 80 for line in lines[: lines.index(tm) + 1])
