@@ -300,7 +300,7 @@ def report_tables(data: ReportData, lang: str) -> list[Table]:
                     a.mark,
                     a.record_text,
                     a.applicant,
-                    a.country,
+                    country_label(a.country, lang),
                     office_label(a.office_or_show, lang),
                     a.deadline,
                     _link(a.url),

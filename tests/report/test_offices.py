@@ -65,6 +65,13 @@ def test_report_tables_and_charts_name_the_offices(
     assert files.xlsx is not None
     assert set(_column(files.xlsx, by_office, office_header)) == expected
     assert set(_column(files.xlsx, alerts, office_header)) == expected
+    # The alert list names applicant countries the way the by-country table does.
+    country_header = "申请人国家" if lang == "zh" else "Applicant country"
+    by_country = _column(
+        files.xlsx, "按申请人国家" if lang == "zh" else "By applicant country", country_header
+    )
+    assert set(_column(files.xlsx, alerts, country_header)) == set(by_country)
+    assert ("中国（CN）" if lang == "zh" else "CN") in by_country
     with db.session_factory(settings)() as session:
         data = collect(session, period_of("2026-10"), enterprise_id=None, as_of=AS_OF, tz=settings.timezone)
     chart = next(c for c in render_charts(data, lang, tmp_path / "charts", "r") if c.key == "by_office")
