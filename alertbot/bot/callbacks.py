@@ -29,7 +29,7 @@ from alertbot.lifecycle import (
 )
 from alertbot.models import Alert, Record, Role
 from alertbot.notify.render import render_alert, translate
-from alertbot.notify.telegram import MESSAGE_LIMIT, callback_data, telegram_length
+from alertbot.notify.telegram import MESSAGE_LIMIT, button_label, callback_data, telegram_length
 from alertbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,6 @@ def owns_pressed_alert(factory: SessionFactory, update: Update, caller: Caller) 
     return owner is not None and caller.may_act_on(owner[0], exhibitor=owner[1])
 
 
-def _button_label(action: str, lang: str, *, on_site: bool) -> str:
-    return translate(f"bot.button.onsite.{action}" if on_site else f"button.{action}", lang)
-
-
 def triage_keyboard(
     alert_id: int, status: str, lang: str, *, on_site: bool = False
 ) -> InlineKeyboardMarkup | None:
@@ -81,7 +77,7 @@ def triage_keyboard(
         [
             [
                 InlineKeyboardButton(
-                    _button_label(action.value, lang, on_site=on_site),
+                    button_label(action.value, lang, on_site=on_site),
                     callback_data=callback_data(action.value, alert_id),
                 )
                 for action in actions

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
+import logging
 import os
 import re
 import warnings
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, ClassVar
 # (an error under the test suite's warnings policy). Opting in gives the future timedelta behaviour.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import (
@@ -40,6 +43,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from alertbot.models import Alert, Record, Role, Subscriber
 from alertbot.notify.base import (
     Channel,
     ConfigurationDeliveryError,
@@ -51,7 +55,10 @@ from alertbot.notify.ratelimit import RateLimitWait, SendSlot, TelegramRateLimit
 from alertbot.notify.render import translate
 
 if TYPE_CHECKING:
+    from alertbot.db import SessionFactory
     from alertbot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT: int = MessageLimit.MAX_TEXT_LENGTH  # 4096
 # The longest flood-control wait obeyed: Telegram asks for seconds to tens of minutes; anything longer is a
@@ -82,17 +89,44 @@ def parse_callback_data(data: str) -> tuple[str, int] | None:
         return None
 
 
-def alert_keyboard(alert_id: int, lang: str) -> InlineKeyboardMarkup:
-    """The Confirm / Dismiss / Escalate row (确认/忽略/上报 in Chinese) for one alert."""
+def button_label(action: str, lang: str, *, on_site: bool = False) -> str:
+    """The word on a triage button; ``on_site`` words it for enforcement teams at an expo (action taken /
+    not found / escalate), with the same lifecycle action behind it."""
+    return translate(f"bot.button.onsite.{action}" if on_site else f"button.{action}", lang)
+
+
+def alert_keyboard(alert_id: int, lang: str, *, on_site: bool = False) -> InlineKeyboardMarkup:
+    """The Confirm / Dismiss / Escalate row (确认/忽略/上报 in Chinese) for one alert; ``on_site`` shows
+    the enforcement team's words for an exhibitor alert (已现场处置/未找到/上报)."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    translate(f"button.{action}", lang), callback_data=callback_data(action, alert_id)
+                    button_label(action, lang, on_site=on_site), callback_data=callback_data(action, alert_id)
                 )
                 for action in ALERT_ACTIONS
             ]
         ]
+    )
+
+
+def on_site_card(factory: SessionFactory, target: str, alert_id: int) -> bool:
+    """True when the card for ``alert_id`` goes to an enforcement team's chat and is about an exhibitor:
+    that card carries the on-site buttons (the bot's callbacks word them the same way)."""
+    with factory() as session:
+        alert = session.get(Alert, alert_id)
+        record = session.get(Record, alert.record_id) if alert is not None else None
+        if record is None or record.kind != "exhibitor":
+            return False
+        teams = session.exec(
+            select(Subscriber).where(
+                col(Subscriber.role) == Role.ENFORCEMENT.value, col(Subscriber.active).is_(True)
+            )
+        ).all()
+    wanted = target.strip()
+    return any(
+        (team.channels or {}).get("telegram", "").strip() == wanted or str(team.telegram_user_id) == wanted
+        for team in teams
     )
 
 
@@ -226,7 +260,10 @@ class TelegramChannel(Channel):
         max_limiter_wait: float = 60.0,
         timeout: float = 20.0,
         connection_pool_size: int = 64,
+        session_factory: SessionFactory | None = None,
     ) -> None:
+        # With a database, an alert card's buttons follow the recipient's role (see :func:`on_site_card`).
+        self.session_factory = session_factory
         self.limiter = limiter or TelegramRateLimiter()
         self.max_limiter_wait = max_limiter_wait
         request = HTTPXRequest(
@@ -248,7 +285,13 @@ class TelegramChannel(Channel):
         """Off until ``ALERTBOT_TELEGRAM_TOKEN`` is set; ``ALERTBOT_TELEGRAM_BASE_URL`` picks the server."""
         if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
             return None
-        return cls(settings.telegram_token.get_secret_value(), base_url=settings.telegram_base_url)
+        from alertbot.db import session_factory
+
+        return cls(
+            settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_base_url,
+            session_factory=session_factory(settings),
+        )
 
     def config_identity(self) -> tuple[object, ...]:
         """The token and the Bot API server."""
@@ -271,11 +314,20 @@ class TelegramChannel(Channel):
         parts = self.parts(message)
         if not parts and not message.attachments:
             raise PermanentDeliveryError("the message is empty; Telegram refuses empty messages")
-        keyboard = (
-            alert_keyboard(message.alert_ids[0], message.lang)
-            if message.buttons and len(message.alert_ids) == 1
-            else None
-        )
+        keyboard = None
+        if message.buttons and len(message.alert_ids) == 1:
+            on_site = False
+            if self.session_factory is not None:
+                try:
+                    on_site = await asyncio.to_thread(
+                        on_site_card, self.session_factory, target, message.alert_ids[0]
+                    )
+                except SQLAlchemyError:
+                    # No database here (`alertbot notify test` on a fresh machine): the usual buttons.
+                    log.warning(
+                        "could not look up the recipient's role; sending the usual buttons", exc_info=True
+                    )
+            keyboard = alert_keyboard(message.alert_ids[0], message.lang, on_site=on_site)
         progress_key = (str(chat_id), hashlib.sha256(repr((parts, message.attachments)).encode()).hexdigest())
         sent = self._partial.pop(progress_key, [])
         steps = len(parts) + len(message.attachments)
