@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     )
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret token Telegram sends with each webhook POST; a random one per start when unset.",
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``data_dir``."""

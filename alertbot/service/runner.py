@@ -17,6 +17,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import re
+import secrets
 import signal
 from typing import Any
 
@@ -48,6 +50,21 @@ log = logging.getLogger(__name__)
 
 DRAIN_S = 10.0  # in-flight deliveries get this long at shutdown
 SHUTDOWN_BUDGET_S = 30.0
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret token Telegram must send with each webhook POST (PTB answers 403 without it): the configured
+    ``ALERTBOT_TELEGRAM_WEBHOOK_SECRET``, else a random one for this start (``setWebhook`` hands it to
+    Telegram each start, so nothing else needs to know it)."""
+    if settings.telegram_webhook_secret is None or not settings.telegram_webhook_secret.get_secret_value():
+        return secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -, as Telegram allows
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        # Telegram would refuse setWebhook; say which setting is wrong (never echoing the secret).
+        raise ValueError(
+            "ALERTBOT_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return secret
 
 
 class Service:
@@ -288,6 +305,8 @@ class Service:
                 port=self.settings.telegram_webhook_port,
                 url_path=urlparse(self.settings.telegram_webhook_url).path.lstrip("/"),
                 webhook_url=self.settings.telegram_webhook_url,
+                # Without it anyone who learns the URL could post updates "from" a staff member's user id.
+                secret_token=webhook_secret(self.settings),
             )
         else:
             await application.updater.start_polling(drop_pending_updates=False)
