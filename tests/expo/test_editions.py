@@ -127,10 +127,20 @@ def test_set_url_copies_a_bundled_edition_keeping_its_comments(settings: Setting
     written = set_url(settings, "cieme-2026", "https://expo.example.cn/2026/会刊.pdf")
     assert written == settings.data_dir / "expos" / "cieme-2026.yaml"
     text = written.read_text(encoding="utf-8")
-    assert text.count("# ") == CIEME.count("# ")
+    lines = CIEME.splitlines()
+    at = lines.index("url:")
+    block = at
+    while lines[block - 1].startswith("#"):
+        block -= 1
+    assert "stays empty" in " ".join(lines[block:at])  # the comment above url: is about the empty URL
+    kept = [line for line in lines[:block] + lines[at:] if line.startswith("#")]
+    assert all(line in text for line in kept)  # every other comment is kept
+    assert "stays empty" not in text  # the comment about the empty URL is replaced
+    assert text.count("# url set with `alertbot expo set-url` on ") == 1
     assert load_editions(settings)["cieme-2026"].urls == ["https://expo.example.cn/2026/会刊.pdf"]
     set_url(settings, "cieme-2026", "https://expo.example.cn/2026/v2.pdf")
     assert load_editions(settings)["cieme-2026"].urls == ["https://expo.example.cn/2026/v2.pdf"]
+    assert written.read_text(encoding="utf-8").count("# url set with") == 1
     assert (BUNDLED / "cieme-2026.yaml").read_text(encoding="utf-8") == CIEME
     with pytest.raises(
         EditionError, match="unknown edition 'nope-2026'; known editions: cieme-2026, giic-2026"
