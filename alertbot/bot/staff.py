@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -193,13 +194,23 @@ async def crawl_command(update: Update, context: Context, caller: Caller) -> Non
     await reply(update, t("bot.service.done", lang, result=outcome))
 
 
-def _check_cron(cron: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
+def _next_run(context: Context, cron: str, lang: str) -> str:
+    """When ``cron`` fires next, in the centre's time zone with the weekday, checked by the service's own
+    validator (crontab weekdays: 0 and 7 are Sunday), so the bot accepts exactly what the service will."""
+    from alertbot.sources import SourceError, next_cron_time
 
+    settings = context.bot_data.get("settings")
+    tz = settings.timezone if isinstance(settings, Settings) else "Asia/Shanghai"
     try:
-        CronTrigger.from_crontab(cron)
-    except ValueError as error:
-        raise BadInput("bot.err.cron", cron=cron, reason=str(error)[:200]) from error
+        fire = next_cron_time(cron, utcnow(), tz)
+    except SourceError as error:
+        reason = str(error).split(": ", 1)[-1] if ": " in str(error) else str(error)
+        raise BadInput("bot.err.cron", cron=cron, reason=reason[:200]) from error
+    if fire is None:
+        return "—"
+    local = fire.astimezone(ZoneInfo(tz))
+    weekday = translate("bot.weekdays", lang).split(",")[local.weekday()]
+    return f"{local:%Y-%m-%d %H:%M} ({weekday})"
 
 
 @require_role(Role.STAFF)
@@ -213,13 +224,13 @@ async def schedule_command(update: Update, context: Context, caller: Caller) -> 
     try:
         source = _source_key(args[0])
         cron = clean_input(" ".join(args[1:]), limit=100, field="CRON")
-        _check_cron(cron)
+        next_run = _next_run(context, cron, lang)
     except BadInput as error:
         await reply(update, error.text(lang))
         return
     service = _service(context)
     if service is None:
-        await reply(update, t("bot.schedule.would", lang, source=source, cron=cron))
+        await reply(update, t("bot.schedule.would", lang, source=source, cron=cron, next=next_run))
         return
     try:
         outcome = await service.set_schedule(source, cron, actor=caller.actor)

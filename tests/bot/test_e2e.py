@@ -13,6 +13,7 @@ import json
 import re
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -21,6 +22,7 @@ from sqlmodel import col, select
 from alertbot.bot.members import create_invite
 from alertbot.db import transaction
 from alertbot.models import Alert, AuditLog, Enterprise, Subscriber
+from alertbot.sources import next_cron_time, validate_cron
 from tests.bot.conftest import ACME, BLOWER, ENFORCER, FILLER_ENTRIES, MULTI, STAFF, RunningBot
 from tests.bot.standin import BotStandIn
 
@@ -545,6 +547,24 @@ def test_settings_buttons_and_arguments(running_bot: RunningBot) -> None:
         assert (me.min_risk, me.digest, me.digest_time) == ("high", "daily", "07:15")
     [refused] = api.press(MULTI, "set:risk:extreme")
     assert "不存在" in refused.params["text"]
+
+
+@pytest.mark.parametrize("weekday", ["7", "0", "SUN"])
+def test_schedule_takes_crontab_weekdays_as_the_service_does(running_bot: RunningBot, weekday: str) -> None:
+    """Crontab's weekday 7 (and 0, SUN) is Sunday: the bot accepts what the service's validator accepts and
+    says when the schedule runs next."""
+    cron = f"0 21 * * {weekday}"
+    validate_cron(cron, running_bot.settings.timezone)  # the service would accept it
+    answer = running_bot.api.say(STAFF, f"/schedule uspto_tm_daily {cron}")
+    assert "无效的定时表达式" not in answer
+    assert cron in answer
+    tz = ZoneInfo(running_bot.settings.timezone)
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    fire = next_cron_time(cron, before, running_bot.settings.timezone)
+    assert fire is not None
+    local = fire.astimezone(tz)
+    assert local.weekday() == 6  # Sunday
+    assert f"{local:%Y-%m-%d} 21:00 (周日)" in answer
 
 
 def test_staff_service_commands_say_what_they_would_do(running_bot: RunningBot) -> None:
