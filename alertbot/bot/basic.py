@@ -21,8 +21,8 @@ from alertbot.bot.flows import cancel_all
 from alertbot.bot.members import MembershipError, redeem_invite, update_subscriber
 from alertbot.bot.menus import commands_for, set_user_menu
 from alertbot.bot.replies import esc, reply, t
-from alertbot.db import transaction
-from alertbot.models import Enterprise, Role
+from alertbot.db import SessionFactory, transaction
+from alertbot.models import AuditLog, Enterprise, Role
 from alertbot.notify.render import translate
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,37 @@ def _language_of(update: Update) -> str:
     return "en" if code and not code.lower().startswith("zh") else "zh"
 
 
+WELCOMED = ("user.join", "user.welcome")
+"""Audit actions after which a member has been greeted by the bot: joining with a code, or a first /start."""
+
+
+def _first_greeting(factory: SessionFactory, caller: Caller) -> bool:
+    """True (and remembered, audit-logged) the first time the bot greets a member who did not join through
+    it; a member who joined with ``/start CODE`` was greeted then."""
+    with transaction(factory) as session:
+        greeted = session.exec(
+            select(AuditLog.id)
+            .where(
+                col(AuditLog.entity_type) == "subscriber",
+                col(AuditLog.entity_id) == str(caller.subscriber_id),
+                col(AuditLog.action).in_(WELCOMED),
+            )
+            .limit(1)
+        ).first()
+        if greeted is not None:
+            return False
+        session.add(
+            AuditLog(
+                actor=caller.actor,
+                action="user.welcome",
+                entity_type="subscriber",
+                entity_id=str(caller.subscriber_id),
+                note="first /start",
+            )
+        )
+    return True
+
+
 @require_role(*ALL_ROLES, unregistered=True)
 async def start_command(update: Update, context: Context, caller: Caller | None) -> None:
     """``/start``: a member gets the welcome and their commands; ``/start CODE`` joins with an invite; anyone
@@ -49,9 +80,13 @@ async def start_command(update: Update, context: Context, caller: Caller | None)
         if code:
             await reply(update, t("bot.start.already", caller.language))
             return
-        await reply(
-            update, t("bot.start.welcome", caller.language) + "\n\n" + help_text(caller.role, caller.language)
-        )
+        lang = caller.language
+        if _first_greeting(session_factory_of(context), caller):
+            # Added from the CLI (`alertbot users add-staff`): this is their first word with the bot.
+            greeting = t("bot.start.joined", lang, role=translate(f"bot.role.{caller.role.value}", lang))
+        else:
+            greeting = t("bot.start.welcome", lang)
+        await reply(update, greeting + "\n\n" + help_text(caller.role, lang))
         return
     user = update.effective_user
     chat = update.effective_chat

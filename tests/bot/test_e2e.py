@@ -19,7 +19,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import col, select
 
-from alertbot.bot.members import create_invite
+from alertbot.bot.members import add_staff, create_invite
 from alertbot.db import transaction
 from alertbot.models import Alert, AuditLog, Enterprise, Subscriber
 from alertbot.sources import next_cron_time, validate_cron
@@ -109,6 +109,34 @@ def test_invite_join_then_reuse_and_expiry_are_refused(running_bot: RunningBot) 
     assert strangers == []
     assert audit_actions(running_bot, f"telegram:{STAFF}:")[-1][:2] == ("user.invite", "invite")
     assert ("user.join", "subscriber") in [a[:2] for a in audit_actions(running_bot, "telegram:9002:")]
+
+
+def test_first_start_welcomes_then_welcomes_back(running_bot: RunningBot) -> None:
+    """A member's first /start greets them as new (欢迎加入), whether they joined with a code or were added
+    from the CLI; only later ones say welcome back."""
+    api = running_bot.api
+    with transaction(running_bot.factory) as session:
+        add_staff(session, 9020, "Zhao", actor="cli")
+    first = api.say(9020, "/start")
+    assert "欢迎加入" in first
+    assert "欢迎回来" not in first
+    assert "/watch" in first  # with the staff member's commands
+    again = api.say(9020, "/start")
+    assert "欢迎回来" in again
+    assert "欢迎加入" not in again
+    with running_bot.factory() as session:
+        member = session.exec(select(Subscriber).where(Subscriber.telegram_user_id == 9020)).one()
+        welcomes = session.exec(
+            select(AuditLog).where(AuditLog.action == "user.welcome", AuditLog.entity_id == str(member.id))
+        ).all()
+    assert [entry.actor for entry in welcomes] == ["telegram:9020:Zhao"]
+
+    code = re.search(r"/start ([A-Za-z0-9_-]{16})", api.say(STAFF, "/invite enforcement"))
+    assert code is not None
+    joined = api.say(9021, f"/start {code.group(1)}", lang="en")
+    assert "Welcome!" in joined
+    assert "Welcome back" not in joined
+    assert "Welcome back" in api.say(9021, "/start", lang="en")
 
 
 def test_invite_input_errors(running_bot: RunningBot) -> None:
