@@ -19,7 +19,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import col, select
 
-from alertbot.bot.members import add_staff, create_invite
+from alertbot.bot.members import add_staff, create_invite, revoke
 from alertbot.db import transaction
 from alertbot.models import Alert, AuditLog, Enterprise, Subscriber
 from alertbot.sources import next_cron_time, validate_cron
@@ -137,6 +137,10 @@ def test_first_start_welcomes_then_welcomes_back(running_bot: RunningBot) -> Non
     assert "Welcome!" in joined
     assert "Welcome back" not in joined
     assert "Welcome back" in api.say(9021, "/start", lang="en")
+    # The module's other tests count on 501 being the only staff member and 504 the only team.
+    with transaction(running_bot.factory) as session:
+        revoke(session, 9020, actor="test")
+        revoke(session, 9021, actor="test")
 
 
 def test_invite_input_errors(running_bot: RunningBot) -> None:
