@@ -255,7 +255,9 @@ def xlsx_rows(
     with open_archive(source, label, limits or ArchiveLimits()) as archive:
         if archive is None:
             raise MappingError(f"{label} is not an XLSX workbook (not a zip); check the edition's format")
-    handle = source if isinstance(source, Path) else io.BytesIO(source)
+    # Read into memory: a workbook given as a path would keep an OS file open until the generator is finalised,
+    # and a caller that stops early (`expo check` samples a few rows) leaves that to the garbage collector.
+    handle = io.BytesIO(source.read_bytes() if isinstance(source, Path) else source)
     workbook = load_workbook(handle, read_only=True, data_only=True)
     try:
         sheet_name = edition.table.sheet
