@@ -19,8 +19,9 @@ import typer
 from alertbot import __version__
 
 HELP = (
-    "Watches expo exhibitor lists and overseas trademark/patent gazettes for squats on watched "
-    "enterprises, and sends risk alerts. 监测展会展商名录与海外商标/专利公报中的抢注与仿冒风险。"
+    "监测展会展商名录与海外商标/专利公报中的抢注与仿冒风险，并发送风险预警 / Watches expo exhibitor lists and "
+    "overseas trademark/patent gazettes for squats on watched enterprises, and sends risk alerts.\n\n"
+    '每个命令的帮助先中文、后英文（“ / ”之后） / Every help text is Chinese first, then English after " / ".'
 )
 
 
@@ -34,19 +35,46 @@ class CommandSpec:
 
 
 COMMANDS: dict[str, CommandSpec] = {
-    "db": CommandSpec("db", "Create or upgrade the database schema (alembic migrations)."),
-    "watchlist": CommandSpec("watchlist", "Import, export and validate the enterprise watchlist."),
-    "records": CommandSpec("records", "Export stored gazette and exhibitor records."),
+    "db": CommandSpec(
+        "db",
+        "创建或升级数据库结构（alembic 迁移） / Create or upgrade the database schema (alembic migrations).",
+    ),
+    "watchlist": CommandSpec(
+        "watchlist", "导入、导出、校验企业监测名录 / Import, export and validate the enterprise watchlist."
+    ),
+    "records": CommandSpec(
+        "records", "导出已存的公报与展商记录 / Export stored gazette and exhibitor records."
+    ),
     "crawl": CommandSpec(
-        "crawl", "Run one spider (gazette or expo source) and store and match what it finds.", "crawl"
+        "crawl",
+        "运行一个爬虫（公报或展会来源），保存并匹配抓到的记录 / Run one spider (gazette or expo source) and "
+        "store and match what it finds.",
+        "crawl",
     ),
     "match": CommandSpec(
-        "match", "Match records against the watchlist (files or the database); explain one match.", "match"
+        "match",
+        "将记录与监测名录匹配（文件或数据库）；解释一次匹配 / Match records against the watchlist (files or "
+        "the database); explain one match.",
+        "match",
     ),
-    "alerts": CommandSpec("alerts", "List, show and triage alerts (confirm, dismiss, escalate)."),
-    "notify": CommandSpec("notify", "Deliver the outbox, and send test messages per channel."),
-    "users": CommandSpec("users", "Manage subscribers: roles, enterprise links, channels."),
-    "bot": CommandSpec("bot", "Run the Telegram bot alone (polling) until SIGINT/SIGTERM.", "bot"),
+    "alerts": CommandSpec(
+        "alerts",
+        "列出、查看、处理预警（确认、驳回、上报） / List, show and triage alerts (confirm, dismiss, escalate).",
+    ),
+    "notify": CommandSpec(
+        "notify", "投递发件箱，按渠道发送测试消息 / Deliver the outbox, and send test messages per channel."
+    ),
+    "users": CommandSpec(
+        "users",
+        "机器人用户：首位工作人员、邀请码、列出、撤销、角色 / Bot users: the first staff member, invite codes, "
+        "list, revoke, role.",
+    ),
+    "bot": CommandSpec(
+        "bot",
+        "单独运行 Telegram 机器人（轮询），直到 SIGINT/SIGTERM / Run the Telegram bot alone (polling) until "
+        "SIGINT/SIGTERM.",
+        "bot",
+    ),
     "expo": CommandSpec(
         "expo",
         "展会展商名录：列出、检查、抓取、导入、设网址、展商、可疑展位 / Expo exhibitor lists: list, check, crawl, "
@@ -82,7 +110,8 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "demo": CommandSpec(
         "demo",
-        "Run the whole pipeline on bundled samples: SQLite, alerts printed and written to ./outbox.",
+        "用自带样例跑通整个流程：SQLite，打印预警并写入 ./outbox / Run the whole pipeline on bundled samples: "
+        "SQLite, alerts printed and written to ./outbox.",
         "demo",
     ),
     "report": CommandSpec(
@@ -105,9 +134,15 @@ def _version_callback(value: bool) -> None:
 
 
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details to stderr."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="向 stderr 输出调试日志 / Log debug details to stderr."
+    ),
     version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
+        help="显示版本并退出 / Print the version and exit.",
     ),
 ) -> None:
     logging.basicConfig(
@@ -125,8 +160,15 @@ def _root(
 
 def build_app(only: str | None = None) -> typer.Typer:
     """The CLI with every command, or with only ``only`` (the others' modules are not imported)."""
+    from alertbot.cli._common import HelpGroup
+
     cli = typer.Typer(
-        name="alertbot", help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode="rich"
+        name="alertbot",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode="rich",
+        cls=HelpGroup,
     )
     cli.callback()(_root)
     for name, spec in COMMANDS.items():

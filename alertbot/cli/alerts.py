@@ -27,8 +27,10 @@ from alertbot.textsafety import for_terminal, reveal
 
 app = typer.Typer(no_args_is_help=True)
 
-_ACTOR_HELP = "Who is acting, for the audit log (default: cli:<os user>)."
-_NOTE_HELP = "A note stored with the change (and sent to staff on escalation)."
+_ACTOR_HELP = (
+    "操作者，记入审计日志（默认 cli:<系统用户>） / Who is acting, for the audit log (default: cli:<os user>)."
+)
+_NOTE_HELP = "随改动保存的备注（上报时发给工作人员） / A note stored with the change (and sent to staff on escalation)."
 
 
 def _default_actor() -> str:
@@ -40,12 +42,20 @@ def _default_actor() -> str:
 
 @app.command("list")
 def list_alerts(
-    status: AlertStatus | None = typer.Option(None, "--status", help="Only alerts in this status."),
-    enterprise: str | None = typer.Option(None, "--enterprise", "-e", help="Only this enterprise id."),
-    risk: Risk | None = typer.Option(None, "--risk", help="Only this risk level or higher."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many, newest first."),
+    status: AlertStatus | None = typer.Option(
+        None, "--status", help="只看此状态的预警 / Only alerts in this status."
+    ),
+    enterprise: str | None = typer.Option(
+        None, "--enterprise", "-e", help="只看此企业 id / Only this enterprise id."
+    ),
+    risk: Risk | None = typer.Option(
+        None, "--risk", help="只看此风险等级及以上 / Only this risk level or higher."
+    ),
+    limit: int = typer.Option(
+        50, "--limit", "-n", min=1, help="最多这么多条，最新的在前 / At most this many, newest first."
+    ),
 ) -> None:
-    """List alerts, newest first."""
+    """列出预警，最新的在前 / List alerts, newest first."""
     settings = get_settings()
     today = local_today(settings.timezone)
     query = select(Alert, Record).join(Record, col(Record.id) == col(Alert.record_id))
@@ -88,10 +98,15 @@ def list_alerts(
 
 @app.command("show")
 def show(
-    alert_id: int = typer.Argument(..., help="The alert id."),
-    lang: str | None = typer.Option(None, "--lang", help="zh or en (default: settings.language)."),
+    alert_id: int = typer.Argument(..., help="预警 id / The alert id."),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="语言：zh 中文或 en 英文（默认取 ALERTBOT_LANGUAGE） / Language: zh or en (default: ALERTBOT_LANGUAGE).",
+    ),
 ) -> None:
-    """Show one alert as its message, with its audit trail and deliveries."""
+    """以消息形式显示一条预警，附审计记录与投递情况 / Show one alert as its message, with its audit trail and
+    deliveries."""
     settings = get_settings()
     with database.session_factory(settings)() as session:
         alert = session.get(Alert, alert_id)
@@ -153,29 +168,32 @@ def _apply(action: Action, alert_id: int, note: str | None, actor: str | None) -
 
 @app.command("confirm")
 def confirm(
-    alert_id: int = typer.Argument(..., help="The alert id."),
+    alert_id: int = typer.Argument(..., help="预警 id / The alert id."),
     note: str | None = typer.Option(None, "--note", help=_NOTE_HELP),
     actor: str | None = typer.Option(None, "--actor", help=_ACTOR_HELP),
 ) -> None:
-    """Confirm an alert as a real risk (also hands an escalated alert back)."""
+    """确认预警为真实风险（也可把已上报的预警收回） / Confirm an alert as a real risk (also hands an escalated
+    alert back)."""
     _apply(Action.CONFIRM, alert_id, note, actor)
 
 
 @app.command("dismiss")
 def dismiss(
-    alert_id: int = typer.Argument(..., help="The alert id."),
+    alert_id: int = typer.Argument(..., help="预警 id / The alert id."),
     note: str | None = typer.Option(None, "--note", help=_NOTE_HELP),
     actor: str | None = typer.Option(None, "--actor", help=_ACTOR_HELP),
 ) -> None:
-    """Dismiss an alert; the same applicant filing the same mark raises no new alert for this enterprise."""
+    """驳回预警；同一申请人再申请同一商标不再对该企业预警 / Dismiss an alert; the same applicant filing the same
+    mark raises no new alert for this enterprise."""
     _apply(Action.DISMISS, alert_id, note, actor)
 
 
 @app.command("escalate")
 def escalate(
-    alert_id: int = typer.Argument(..., help="The alert id."),
+    alert_id: int = typer.Argument(..., help="预警 id / The alert id."),
     note: str | None = typer.Option(None, "--note", help=_NOTE_HELP),
     actor: str | None = typer.Option(None, "--actor", help=_ACTOR_HELP),
 ) -> None:
-    """Escalate an alert to centre staff (they get a note on their channels)."""
+    """把预警上报给中心工作人员（他们在各自渠道收到通知） / Escalate an alert to centre staff (they get a note on
+    their channels)."""
     _apply(Action.ESCALATE, alert_id, note, actor)

@@ -33,20 +33,33 @@ def _parse_args(values: list[str]) -> dict[str, str]:
 
 
 def crawl(
-    name: str | None = typer.Argument(None, help="Spider name, e.g. uspto_tm_daily (see --list)."),
-    since: str | None = typer.Option(None, "--since", help="Backfill from this date (YYYY-MM-DD)."),
+    name: str | None = typer.Argument(
+        None, help="爬虫名称，如 uspto_tm_daily（见 --list） / Spider name, e.g. uspto_tm_daily (see --list)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="从该日期起补抓（YYYY-MM-DD） / Backfill from this date (YYYY-MM-DD)."
+    ),
     file: str | None = typer.Option(
         None,
         "--file",
-        help="Process this file (path, file:// or http(s):// URL) instead of discovering new ones.",
+        help="处理这个文件（路径、file:// 或 http(s):// 网址），不查找新文件 / Process this file (path, file:// or "
+        "http(s):// URL) instead of discovering new ones.",
     ),
-    arg: list[str] = typer.Option([], "--arg", "-a", help="Extra spider argument KEY=VALUE (repeatable)."),
+    arg: list[str] = typer.Option(
+        [],
+        "--arg",
+        "-a",
+        help="额外的爬虫参数 KEY=VALUE（可重复） / Extra spider argument KEY=VALUE (repeatable).",
+    ),
     timeout: float | None = typer.Option(
         None,
         "--timeout",
-        help="超时秒数。Kill the crawl after this many seconds (default: ALERTBOT_CRAWL_TIMEOUT).",
+        help="超时秒数，超时即终止抓取（默认 ALERTBOT_CRAWL_TIMEOUT） / Kill the crawl after this many seconds "
+        "(default: ALERTBOT_CRAWL_TIMEOUT).",
     ),
-    list_: bool = typer.Option(False, "--list", help="List the available spiders and exit."),
+    list_: bool = typer.Option(
+        False, "--list", help="列出可用爬虫并退出 / List the available spiders and exit."
+    ),
 ) -> None:
     """Run one spider; its records are stored, matched and alerted on. Exit 1 when the crawl had errors."""
     if list_:

@@ -217,16 +217,16 @@ def _deliver(settings: Settings) -> int:
 def demo(
     data_dir: Path = typer.Option(
         Path(".alertbot-demo"),
-        help="演示数据库目录（每次重建）。Folder for the demo's SQLite database (recreated on each run; a folder "
+        help="演示数据库目录（每次重建；不是演示建的目录绝不删除） / Folder for the demo's SQLite database (recreated on each run; a folder "
         "the demo did not make is never deleted).",
     ),
     outbox: Path = typer.Option(
         Path("outbox"),
-        help="邮件输出目录（每次重建）。Folder the e-mails are written to as .eml (recreated on each run; a "
+        help="邮件输出目录，写成 .eml（每次重建；不是演示建的目录绝不删除） / Folder the e-mails are written to as .eml (recreated on each run; a "
         "folder the demo did not make is never deleted).",
     ),
 ) -> None:
-    """在内置样例上运行完整流程。Run the whole pipeline on bundled samples: watchlist → spiders → matching →
+    """在内置样例上运行完整流程 / Run the whole pipeline on bundled samples: watchlist → spiders → matching →
     alerts → outbox → report."""
     settings = _fresh_settings(data_dir, outbox)
     database.upgrade(settings.resolved_database_url())

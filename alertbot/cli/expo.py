@@ -104,7 +104,9 @@ def _jsonl(rows: list[dict[str, Any]]) -> None:
 
 @app.command("list")
 def list_editions(
-    format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table | jsonl"),
+    format: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="输出格式：table 表格或 jsonl / Output format: table or jsonl."
+    ),
 ) -> None:
     """列出届次：日期、格式、最近抓取、展商与标记数 / List editions: dates, format, last crawl, exhibitors, flagged."""
     from alertbot.expo import EditionError, edition_status
@@ -341,7 +343,9 @@ def set_url_command(
 @app.command("exhibitors")
 def list_exhibitors(
     edition: str = typer.Argument(..., help=_EDITION_HELP),
-    format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table | jsonl"),
+    format: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="输出格式：table 表格或 jsonl / Output format: table or jsonl."
+    ),
     hall: str | None = typer.Option(None, "--hall", help="只看此展馆 / Only this hall, e.g. E2."),
     removed: bool = typer.Option(
         False, "--removed", help="包括已撤展 / Include exhibitors no longer listed."
@@ -375,7 +379,9 @@ def list_exhibitors(
 def flagged(
     edition: str = typer.Argument(..., help=_EDITION_HELP),
     hall: str | None = typer.Option(None, "--hall", help="只看此展馆 / Only this hall, e.g. E2."),
-    format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table | jsonl"),
+    format: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="输出格式：table 表格或 jsonl / Output format: table or jsonl."
+    ),
 ) -> None:
     """标记展位：按展馆分组、按展位排序 / Flagged booths grouped by hall, sorted by booth, with the enterprise,
     the matched mark, the risk and the reasons. JSON lines carry booth, hall, name_zh, name_en, watch_id,

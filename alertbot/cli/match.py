@@ -162,19 +162,43 @@ def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int) -
 
 def match(
     watchlist: Path | None = typer.Option(
-        None, "--watchlist", "-w", help="Watchlist CSV/XLSX (directory format)."
+        None,
+        "--watchlist",
+        "-w",
+        help="监测名录 CSV/XLSX（名录格式） / Watchlist CSV/XLSX (directory format).",
     ),
-    records: Path | None = typer.Option(None, "--records", "-r", help="Records JSON-lines file to match."),
+    records: Path | None = typer.Option(
+        None, "--records", "-r", help="要匹配的记录文件（JSON lines） / Records JSON-lines file to match."
+    ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write alerts here (JSON lines); default stdout."
+        None,
+        "--out",
+        "-o",
+        help="预警写到这里（JSON lines）；默认标准输出 / Write alerts here (JSON lines); default stdout.",
     ),
     explain: str | None = typer.Option(
-        None, "--explain", help="Explain how this one text compares to the watchlist."
+        None,
+        "--explain",
+        help="解释这段文字与名录如何比对 / Explain how this one text compares to the watchlist.",
     ),
-    applicant: str | None = typer.Option(None, "--applicant", help="With --explain: the filer's name."),
-    classes: str = typer.Option("", "--classes", help="With --explain: Nice classes, comma-separated (7,9)."),
-    kind: str = typer.Option("trademark", "--kind", help="With --explain: trademark, exhibitor or patent."),
-    workers: int = typer.Option(0, "--workers", help="Processes for file matching (0 = every core)."),
+    applicant: str | None = typer.Option(
+        None, "--applicant", help="配合 --explain：申请人名称 / With --explain: the filer's name."
+    ),
+    classes: str = typer.Option(
+        "",
+        "--classes",
+        help="配合 --explain：尼斯分类，逗号分隔（7,9） / With --explain: Nice classes, comma-separated (7,9).",
+    ),
+    kind: str = typer.Option(
+        "trademark",
+        "--kind",
+        help="配合 --explain：trademark 商标、exhibitor 展商或 patent 专利 / With --explain: trademark, exhibitor or patent.",
+    ),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        help="文件匹配的进程数（0 = 全部核心） / Processes for file matching (0 = every core).",
+    ),
 ) -> None:
     """Match records against the watchlist and write one JSON line per alert.
 

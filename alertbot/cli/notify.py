@@ -22,7 +22,10 @@ from alertbot.notify.base import (
 from alertbot.notify.render import LOCAL_TIMEZONE, translate
 from alertbot.settings import get_settings
 
-app = typer.Typer(no_args_is_help=True, help="Deliver the outbox, and send test messages per channel.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="投递发件箱，按渠道发送测试消息 / Deliver the outbox, and send test messages per channel.",
+)
 
 
 def sample_alert_view(alert_id: int = 0) -> AlertView:
@@ -73,7 +76,8 @@ async def _send_once(channel: Channel, target: str, message: Message) -> str:
 
 @app.command("channels")
 def channels() -> None:
-    """List every channel and whether it is configured (channels are off until configured)."""
+    """列出所有渠道及是否已配置（未配置的渠道关闭） / List every channel and whether it is configured (channels
+    are off until configured)."""
     settings = get_settings()
     table = Table("channel", "configured", "how to configure / target")
     for name, channel_class in CHANNELS.items():
@@ -89,16 +93,25 @@ def channels() -> None:
 
 @app.command("test")
 def send_test(
-    channel_name: str = typer.Argument(..., metavar="CHANNEL", help=f"One of: {', '.join(CHANNELS)}."),
-    to: str = typer.Option(
-        "", "--to", help="Target: chat id, email address, robot key ('' = the configured robot)."
+    channel_name: str = typer.Argument(
+        ..., metavar="CHANNEL", help=f"渠道，取其一 / One of: {', '.join(CHANNELS)}."
     ),
-    lang: str = typer.Option("zh", "--lang", help="Message language: zh or en."),
+    to: str = typer.Option(
+        "",
+        "--to",
+        help="收件目标：会话 id、邮箱地址、机器人密钥（'' 为已配置的机器人） / Target: chat id, email address, robot "
+        "key ('' = the configured robot).",
+    ),
+    lang: str = typer.Option("zh", "--lang", help="消息语言：zh 或 en / Message language: zh or en."),
     kind: str = typer.Option(
-        "alert", "--kind", help="What to send: alert (with buttons), digest, or notice."
+        "alert",
+        "--kind",
+        help="发送内容：alert 预警（带按钮）、digest 摘要或 notice 通知 / What to send: alert (with buttons), "
+        "digest, or notice.",
     ),
 ) -> None:
-    """Send a synthetic test message through the real channel and print what the provider answered."""
+    """通过真实渠道发送一条测试消息，并显示服务商的答复 / Send a synthetic test message through the real channel
+    and print what the provider answered."""
     if channel_name not in CHANNELS:
         err_console.print(
             f"[red]Unknown channel {channel_name!r}[/red]; choose one of: {', '.join(CHANNELS)}"
@@ -142,14 +155,26 @@ def send_test(
 @app.command("dispatch")
 def dispatch(
     loop: bool = typer.Option(
-        False, "--loop", help="Keep running (until Ctrl-C/SIGTERM) instead of draining once."
+        False,
+        "--loop",
+        help="持续运行（直到 Ctrl-C/SIGTERM），而非清空一次 / Keep running (until Ctrl-C/SIGTERM) instead of draining once.",
     ),
-    limit: int = typer.Option(100, "--limit", min=1, help="Deliveries leased per pass."),
-    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Messages in flight at once."),
-    lease: float = typer.Option(300.0, "--lease", min=0.1, help="Seconds a leased row stays ours if we die."),
-    interval: float = typer.Option(2.0, "--interval", min=0.01, help="Seconds to sleep when nothing is due."),
+    limit: int = typer.Option(100, "--limit", min=1, help="每轮租用的投递数 / Deliveries leased per pass."),
+    concurrency: int = typer.Option(
+        16, "--concurrency", min=1, help="同时发送中的消息数 / Messages in flight at once."
+    ),
+    lease: float = typer.Option(
+        300.0,
+        "--lease",
+        min=0.1,
+        help="进程意外退出时，租用的行保留的秒数 / Seconds a leased row stays ours if we die.",
+    ),
+    interval: float = typer.Option(
+        2.0, "--interval", min=0.01, help="无待发时休眠的秒数 / Seconds to sleep when nothing is due."
+    ),
 ) -> None:
-    """Send due outbox deliveries (until none is due, or forever with --loop) and print the counts."""
+    """发送到期的发件箱投递（直到没有到期的，或用 --loop 一直运行），并显示计数 / Send due outbox deliveries
+    (until none is due, or forever with --loop) and print the counts."""
     from alertbot.outbox import dispatch_until_idle_or_stopped
 
     stats = asyncio.run(

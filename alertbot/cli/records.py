@@ -46,13 +46,21 @@ def record_json(record: Record) -> dict[str, Any]:
 
 @app.command("export")
 def export(
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: stdout)."),
-    source: str | None = typer.Option(None, "--source", "-s", help="Only this source key, e.g. uspto-tm."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="输出文件（默认：标准输出） / Output file (default: stdout)."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", "-s", help="只导出该来源，如 uspto-tm / Only this source key, e.g. uspto-tm."
+    ),
     since: dt.datetime | None = typer.Option(
-        None, "--since", formats=["%Y-%m-%d"], help="Only records seen on or after this date."
+        None,
+        "--since",
+        formats=["%Y-%m-%d"],
+        help="只导出该日期及以后见到的记录 / Only records seen on or after this date.",
     ),
 ) -> None:
-    """Write stored records as JSON lines (the matching records format plus each source's own fields)."""
+    """以 JSON lines 写出已存记录（匹配用的记录格式，另加各来源自有字段） / Write stored records as JSON lines
+    (the matching records format plus each source's own fields)."""
     factory = database.session_factory(get_settings())
     query = select(Record).order_by(col(Record.id))
     if source:

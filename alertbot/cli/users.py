@@ -11,6 +11,11 @@ from rich.table import Table
 from alertbot.cli._common import console, err_console
 
 app = typer.Typer(no_args_is_help=True)
+_ACTOR_HELP = (
+    "操作者，记入审计日志（默认：系统用户） / Who is acting, for the audit log (default: the OS user)."
+)
+_ROLE_HELP = "角色：staff 工作人员、enforcement 执法组或 enterprise 企业 / staff, enforcement or enterprise."
+_ENTERPRISES_HELP = "企业用户：一个或多个名录 id / For enterprise users: one or more watchlist ids."
 
 
 def _factory():  # type: ignore[no-untyped-def]
@@ -34,12 +39,17 @@ def _fail(error: Exception) -> None:
 @app.command("add-staff")
 def add_staff(
     telegram_user_id: int = typer.Argument(
-        ..., help="The person's numeric Telegram user id (ask @userinfobot)."
+        ...,
+        help="此人的 Telegram 数字用户 id（问 @userinfobot） / The person's numeric Telegram user id (ask "
+        "@userinfobot).",
     ),
-    name: str = typer.Option("", "--name", help="How the audit log and /users name them."),
-    actor: str = typer.Option("", help="Who is adding, for the audit log (default: the OS user)."),
+    name: str = typer.Option(
+        "", "--name", help="审计日志与 /users 中的称呼 / How the audit log and /users name them."
+    ),
+    actor: str = typer.Option("", help=_ACTOR_HELP),
 ) -> None:
-    """Register the first (or another) staff member; they then invite everyone else from Telegram."""
+    """登记首位（或又一位）工作人员，由其在 Telegram 中邀请其他人 / Register the first (or another) staff member;
+    they then invite everyone else from Telegram."""
     from alertbot.bot.members import add_staff as add
     from alertbot.db import transaction
 
@@ -52,17 +62,26 @@ def add_staff(
 
 @app.command("invite")
 def invite(
-    role: str = typer.Argument(..., help="staff, enforcement or enterprise."),
-    enterprise_ids: list[str] = typer.Argument(None, help="For enterprise users: one or more watchlist ids."),
-    hours: float = typer.Option(0, "--hours", help="Validity in hours (default ALERTBOT_INVITE_TTL_HOURS)."),
-    actor: str = typer.Option("", help="Who is inviting, for the audit log (default: the OS user)."),
+    role: str = typer.Argument(..., help=_ROLE_HELP),
+    enterprise_ids: list[str] = typer.Argument(None, help=_ENTERPRISES_HELP),
+    # No default shown: the effective one is ALERTBOT_INVITE_TTL_HOURS, read when the command runs.
+    hours: float | None = typer.Option(
+        None,
+        "--hours",
+        min=0.01,
+        show_default=False,
+        help="有效小时数（默认取 ALERTBOT_INVITE_TTL_HOURS，未设时 72） / Validity in hours (default: "
+        "ALERTBOT_INVITE_TTL_HOURS, 72 when unset).",
+    ),
+    actor: str = typer.Option("", help=_ACTOR_HELP),
 ) -> None:
-    """Make a one-time invite code that expires; the code is alone on the last line (for scripts)."""
+    """生成一次性、会过期的邀请码；邀请码单独在最后一行（便于脚本） / Make a one-time invite code that expires;
+    the code is alone on the last line (for scripts)."""
     from alertbot.bot.members import MembershipError, create_invite
     from alertbot.db import transaction
     from alertbot.settings import get_settings
 
-    ttl = dt.timedelta(hours=hours or get_settings().invite_ttl_hours)
+    ttl = dt.timedelta(hours=hours if hours is not None else get_settings().invite_ttl_hours)
     try:
         with transaction(_factory()) as session:
             code, row = create_invite(session, role, enterprise_ids or [], actor=_actor(actor), ttl=ttl)
@@ -78,8 +97,10 @@ def invite(
 
 
 @app.command("list")
-def list_(all_: bool = typer.Option(False, "--all", help="Include revoked users.")) -> None:
-    """Users with their Telegram id, role and enterprises."""
+def list_(
+    all_: bool = typer.Option(False, "--all", help="包括已撤销的用户 / Include revoked users."),
+) -> None:
+    """用户及其 Telegram id、角色与企业 / Users with their Telegram id, role and enterprises."""
     from alertbot.bot.members import list_users
 
     table = Table("telegram id", "name", "role", "enterprises", "active", "language")
@@ -98,10 +119,14 @@ def list_(all_: bool = typer.Option(False, "--all", help="Include revoked users.
 
 @app.command("revoke")
 def revoke(
-    telegram_user_id: int = typer.Argument(..., help="The user's Telegram id (see `alertbot users list`)."),
-    actor: str = typer.Option("", help="Who is revoking, for the audit log (default: the OS user)."),
+    telegram_user_id: int = typer.Argument(
+        ...,
+        help="用户的 Telegram id（见 `alertbot users list`） / The user's Telegram id (see `alertbot users list`).",
+    ),
+    actor: str = typer.Option("", help=_ACTOR_HELP),
 ) -> None:
-    """Deactivate a user: no more alerts or commands (the last staff member cannot be revoked)."""
+    """停用用户：不再收预警、不能再用命令（最后一位工作人员不能撤销） / Deactivate a user: no more alerts or
+    commands (the last staff member cannot be revoked)."""
     from alertbot.bot.members import MembershipError, describe_user
     from alertbot.bot.members import revoke as do_revoke
     from alertbot.db import transaction
@@ -117,12 +142,12 @@ def revoke(
 
 @app.command("role")
 def role(
-    telegram_user_id: int = typer.Argument(..., help="The user's Telegram id."),
-    new_role: str = typer.Argument(..., metavar="ROLE", help="staff, enforcement or enterprise."),
-    enterprise_ids: list[str] = typer.Argument(None, help="For enterprise users: one or more watchlist ids."),
-    actor: str = typer.Option("", help="Who is changing it, for the audit log (default: the OS user)."),
+    telegram_user_id: int = typer.Argument(..., help="用户的 Telegram id / The user's Telegram id."),
+    new_role: str = typer.Argument(..., metavar="ROLE", help=_ROLE_HELP),
+    enterprise_ids: list[str] = typer.Argument(None, help=_ENTERPRISES_HELP),
+    actor: str = typer.Option("", help=_ACTOR_HELP),
 ) -> None:
-    """Change a user's role (and enterprises)."""
+    """更改用户的角色（及企业） / Change a user's role (and enterprises)."""
     from alertbot.bot.members import MembershipError, describe_user, set_role
     from alertbot.db import transaction
 

@@ -42,22 +42,31 @@ def _read_or_exit(path: Path) -> list[WatchlistRow]:
 @app.command("import")
 def import_(
     file: Path = typer.Argument(
-        ..., help="Watchlist CSV (UTF-8) or XLSX in the directory format.", exists=False
+        ...,
+        help="名录格式的 CSV（UTF-8）或 XLSX 文件 / Watchlist CSV (UTF-8) or XLSX in the directory format.",
+        exists=False,
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Validate and show what would change; write nothing."
+        False,
+        "--dry-run",
+        help="只校验并显示将有的变化，不写入 / Validate and show what would change; write nothing.",
     ),
     retro: bool = typer.Option(
         True,
         "--retro/--no-retro",
-        help="Match stored records of the last ALERTBOT_RETRO_MATCH_DAYS against new or changed entries.",
+        help="用最近 ALERTBOT_RETRO_MATCH_DAYS 天的已存记录匹配新增或变更的条目 / Match stored records of the last "
+        "ALERTBOT_RETRO_MATCH_DAYS against new or changed entries.",
     ),
-    actor: str = typer.Option("", help="Who is importing, for the audit log (default: the OS user)."),
+    actor: str = typer.Option(
+        "",
+        help="导入者，记入审计日志（默认：系统用户） / Who is importing, for the audit log (default: the OS user).",
+    ),
 ) -> None:
-    """Import a watchlist: add new entries, update changed ones in place (audit-logged).
+    """导入监测名录：新增条目，原地更新变更的条目（记入审计日志） / Import a watchlist: add new entries, update
+    changed ones in place (audit-logged).
 
-    Any bad row aborts the whole import; the error names the row and field. Re-importing the same file
-    changes nothing.
+    任何一行有错即整体放弃导入，错误指明行与字段；重复导入同一文件不做任何改动 / Any bad row aborts the whole
+    import; the error names the row and field. Re-importing the same file changes nothing.
     """
     rows = _read_or_exit(file)
     settings = get_settings()
@@ -87,8 +96,9 @@ def import_(
 
 
 @app.command("export")
-def export(file: Path = typer.Argument(..., help="Output .csv or .xlsx.")) -> None:
-    """Export the active watchlist in the import format (a round trip is lossless)."""
+def export(file: Path = typer.Argument(..., help="输出文件 .csv 或 .xlsx / Output .csv or .xlsx.")) -> None:
+    """按导入格式导出当前名录（导出再导入不丢信息） / Export the active watchlist in the import format (a round
+    trip is lossless)."""
     factory = database.session_factory(get_settings())
     with factory() as session:
         rows = [WatchlistRow.from_enterprise(e) for e in load_enterprises(session)]
@@ -97,15 +107,15 @@ def export(file: Path = typer.Argument(..., help="Output .csv or .xlsx.")) -> No
 
 
 @app.command("validate")
-def validate(file: Path = typer.Argument(..., help="Watchlist CSV or XLSX.")) -> None:
-    """Check a watchlist file without touching the database."""
+def validate(file: Path = typer.Argument(..., help="名录 CSV 或 XLSX 文件 / Watchlist CSV or XLSX.")) -> None:
+    """检查名录文件，不动数据库 / Check a watchlist file without touching the database."""
     rows = _read_or_exit(file)
     console.print(f"{file}: {len(rows)} valid rows")
 
 
 @app.command("list")
 def list_() -> None:
-    """Show the watchlist."""
+    """显示监测名录 / Show the watchlist."""
     factory = database.session_factory(get_settings())
     table = Table("id", "名称 name", "marks", "classes", "affiliates")
     with factory() as session:
