@@ -7,17 +7,27 @@ Usage::
     with BotStandIn() as api:
         replies = api.ask(501, "/whoami")          # waits for one reply to chat 501
         assert "staff" in replies[0].params["text"]
+
+Run by hand to try the bot without Telegram (docs/bot.md, "Trying it without Telegram")::
+
+    python -m tests.bot.standin --port 8081
+
+It prints the token and base URL to give ``alertbot bot``, then reads lines ``[USER_ID] TEXT`` from stdin, sends
+each as that user's message and prints the bot's replies; it serves until Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import signal
+import sys
 import threading
 import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tests.notify.botapi_standin import BotApiStandIn, RecordedRequest, _decode_body
+from tests.notify.botapi_standin import BotApiStandIn, RecordedRequest, _decode_body, _make_handler, _Server
 
 SILENT_METHODS = frozenset(
     {"getUpdates", "getMe", "deleteWebhook", "setMyCommands", "deleteMyCommands", "getFile"}
@@ -197,3 +207,97 @@ class BotStandIn(BotApiStandIn):
         start = self.request_count()
         query_id = self.push_press(user_id, data, message_id=message_id)
         return self.wait_replies(start, user_id, count=count, query_id=query_id)
+
+
+# -- running it by hand --------------------------------------------------------------------------------------
+DEFAULT_USER = 111222333
+"""The Telegram user id a line without one is sent as (the README's example staff id)."""
+
+
+def _serve_on(api: BotStandIn, host: str, port: int) -> None:
+    # start() takes a free port, which a person cannot know in advance; here the port is chosen.
+    server = _Server((host, port), _make_handler(api))
+    server.daemon_threads = True
+    api._server = server
+    api._thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="botapi-standin", daemon=True
+    )
+    api._thread.start()
+
+
+def _parse_line(line: str, default_user: int) -> tuple[int, str]:
+    first, _, rest = line.strip().partition(" ")
+    if first.isdigit() and rest.strip():
+        return int(first), rest.strip()
+    return default_user, line.strip()
+
+
+def _replies_to(api: BotStandIn, user_id: int, text: str, wait: float) -> list[str]:
+    start = api.request_count()
+    api.push_text(user_id, text)
+    try:
+        api.wait_replies(start, user_id, timeout=wait)
+    except AssertionError:
+        return []
+    # A command may answer with several messages: collect what arrives in the next half second.
+    time.sleep(0.5)
+    found = api.wait_replies(start, user_id, timeout=0)
+    return [r.params.get("text") or r.params.get("caption") or f"({r.method})" for r in found]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the stand-in on ``--port`` and relay stdin lines as user messages until Ctrl-C or SIGTERM."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bot.standin",
+        description="Bot API 替身，无需 Telegram 试用机器人 / A Bot API stand-in to try the bot without Telegram.",
+    )
+    parser.add_argument("--port", type=int, default=8081, help="监听端口 / port to listen on (default 8081)")
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
+    parser.add_argument("--token", default="123456:TEST-token", help="机器人令牌 / the bot token to accept")
+    parser.add_argument(
+        "--user", type=int, default=DEFAULT_USER, help="无 id 的行以此用户发送 / user id of lines without one"
+    )
+    parser.add_argument(
+        "--wait", type=float, default=15.0, help="等待回复的秒数 / seconds to wait for a reply"
+    )
+    args = parser.parse_args(argv)
+    api = BotStandIn(args.token)
+    try:
+        _serve_on(api, args.host, args.port)
+    except OSError as error:
+        print(f"无法监听 cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    print(f"export ALERTBOT_TELEGRAM_TOKEN={args.token}", flush=True)
+    print(f"export ALERTBOT_TELEGRAM_BASE_URL={api.base_url}", flush=True)
+    print(
+        f"然后运行 then run: alertbot bot — 输入 type '[USER_ID] TEXT' (默认用户 default user {args.user})",
+        flush=True,
+    )
+
+    def relay() -> None:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            user_id, text = _parse_line(line, args.user)
+            replies = _replies_to(api, user_id, text, args.wait)
+            if not replies:
+                print(
+                    f"[{user_id}] (无回复 no reply in {args.wait:g} s: is `alertbot bot` running?)",
+                    flush=True,
+                )
+            for reply in replies:
+                print(f"[{user_id}] {reply}", flush=True)
+
+    # stdin in a thread: a signal then stops the stand-in even while a line is being read.
+    threading.Thread(target=relay, name="standin-stdin", daemon=True).start()
+    while not stopped.wait(0.2):
+        pass
+    api.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
