@@ -144,8 +144,9 @@ def _is_swap_or_double(a: str, b: str) -> bool:
 
 def _ends_a_word(rest: str) -> bool:
     """Whether Chinese text ending right before ``rest`` ends a word: nothing follows, or an industry word or
-    a place does ("…电子", "…(深圳)")."""
-    return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES)
+    a place does ("…电子", "…(深圳)"), or a one-character trade with 业 ("…面业", "…车业": X业 is how a
+    name says what line of business it is in)."""
+    return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES) or rest[1:2] == "业"
 
 
 def _inside_longer_pinyin(words: Sequence[str], start: int, end: int) -> bool:
@@ -186,7 +187,9 @@ def _matched_text(ev: _Evidence) -> str:
         if tag.startswith("gloss:"):
             parts = [part.split("=", 1) for part in tag.removeprefix("gloss:").split(" + ")]
             if ev.mark.kind == "chinese":
-                return " ".join(meaning for _, meaning in parts if meaning != "pinyin")
+                return " ".join(
+                    meaning for _, meaning in parts if meaning not in ("pinyin", translate.OMITTED)
+                )
             return parts[0][0]
         if tag.startswith("glyph:"):
             original, _, rest = tag.removeprefix("glyph:").partition("→")
@@ -371,9 +374,13 @@ class Matcher:
                 found.extend(self._mixed_script_evidence(text))
                 found.extend(self._digits_among_characters(text, whole_text=True))
         if self._numeral and nz.has_numeral(text) and (numeral := nz.numeral_key(text)):
+            letters = any(c.isalpha() for c in text)
             for mark in self._numeral.get(numeral, ()):
                 if nz.fold(text).replace(" ", "") != nz.fold(mark.text).replace(" ", ""):
                     found.append(_Evidence(mark, "numeral", 100.0, True, (f"numeral:{numeral}",)))
+                elif not letters:
+                    # A mark of digits alone (999) copied as it is: no letter or character index sees it.
+                    found.append(_Evidence(mark, "exact", 100.0, True))
         result = tuple(found)
         if len(self._text_cache) > CACHE_SIZE:
             self._text_cache.clear()
@@ -626,8 +633,9 @@ class Matcher:
                 end = i + len(reading)
                 if syllables[i:end] != reading or han[i:end] == mark.key:
                     continue
-                if not _ends_a_word(han[end:]):
-                    continue
+                rest = han[end:]
+                if not _ends_a_word(rest) and not self._industry_words(mark.watch_id).starts(rest):
+                    continue  # inside a longer word, unless the enterprise's own trade follows (沈古鼓风机)
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
                 # of Chinese); a squat keeps at least half of the characters.
                 changed = sum(1 for a, b in zip(han[i:end], mark.key, strict=False) if a != b)

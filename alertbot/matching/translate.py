@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,9 +39,10 @@ MAX_FORMS = 48
 come on top, at most GLOSSES_PER_WORD per way of cutting the mark."""
 GLOSSES_PER_WORD = 4
 """Glosses of one dictionary word combined with the others' (the commonest senses come first)."""
-COMMON_WORD_ZIPF = 4.0
-"""A pinyin syllable this frequent in English (SONG, BAN, MEN) is an English word, not half a translation;
-rarer ones (HUANG, JIN: names that English text also holds) are pinyin."""
+COMMON_WORD_ZIPF = 5.0
+"""A pinyin syllable this frequent in English (SONG, MAN, LONG: among the two thousand commonest words) is an
+English word, not half a translation; rarer ones (HUANG, JIN, BEN: names that English text also holds) are
+pinyin."""
 SPECIFIC_NOUN_ZIPF = 4.0
 """The head noun of a two-word gloss stands alone when rarer than this ("tree peony" → PEONY, but
 "trophy cup" does not give CUP)."""
@@ -122,8 +124,11 @@ class IndustryWords:
     han: frozenset[str]
 
     def starts(self, han: str) -> bool:
-        """Whether Chinese text starts with one of the industry words ("…铝业有限公司")."""
-        return any(han.startswith(word) for word in self.han)
+        """Whether Chinese text starts with one of the industry words ("…铝业有限公司"), or with a
+        one-character industry word after one modifier (特钢 special steel, 水泵 water pump)."""
+        if any(han.startswith(word) for word in self.han):
+            return True
+        return len(han) >= 2 and han[1] in self.han
 
     def find(self, name: str, skip: str = "") -> str | None:
         """The first industry word in ``name`` (a company name), outside the words of ``skip`` (the mark)."""
@@ -133,9 +138,13 @@ class IndustryWords:
             for word in self.han:
                 if word in han:
                     return word
-        skipped = set(nz.fold(skip).split()) if skip else set()
+        # Each word of the mark is skipped once: in "Golden Wind Wind Energy" the second WIND is the trade.
+        skipped = Counter(nz.fold(skip).split()) if skip else Counter()
         for token in folded.split():
-            if token in skipped or not token.isalpha():
+            if skipped[token] > 0:
+                skipped[token] -= 1
+                continue
+            if not token.isalpha():
                 continue
             forms = {token}
             if token.endswith("ies") and len(token) > 4:
@@ -252,6 +261,8 @@ def _word_glosses(word: str) -> tuple[str, ...]:
     return tuple(found[:GLOSSES_PER_WORD])
 
 
+OMITTED = "omitted"
+"""How a left-out leading character of a mark is shown in a gloss tag (大=omitted + 白兔=white rabbit)."""
 _TRAILING_PREPOSITIONS = frozenset({"for", "to", "with", "of", "on", "at", "in", "from", "by", "about"})
 _NUMERALS = {
     "二": 2,
@@ -353,6 +364,17 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
         # A doubled character (盼盼) means what the character means, said twice or once.
         for gloss, how in _translations(han[0])[:GLOSSES_PER_WORD]:
             forms.setdefault(gloss, how)
+    if len(han) >= 3 and han[0] not in _NUMERALS and han[0] != "一":
+        # A translation may leave out the leading modifier (大白兔 → WHITE RABBIT, 老干妈 → ADOPTIVE MOTHER):
+        # the rest of the mark, when it translates into two words or more (one word alone is too generic).
+        # Not a leading number: SIX WALNUTS without SIX is no longer the mark.
+        for gloss, how in _translations(han):
+            first, _, rest = how.partition(" + ")
+            if not rest or not first.startswith(f"{han[0]}="):
+                continue
+            kept = gloss.split()[len(first.partition("=")[2].split()) :]
+            if len(kept) >= 2:
+                forms.setdefault(" ".join(kept), f"{han[0]}={OMITTED} + {rest}")
     for k in range(1, len(han)):
         left, right = han[:k], han[k:]
         for spelt, other, pinyin_first in ((left, right, True), (right, left, False)):

@@ -236,3 +236,24 @@ def test_a_swapped_place_is_another_company_even_when_the_rest_is_close(families
     assert families_matcher.check_party("Brilliance Jinbei Automobil Co., Ltd.").own_of == ("jinbei",)
     assert families_matcher.check_party("Brilliance Jinbel Automobile Co., Ltd.").own_of == ()
     assert families_matcher.check_party("大连水山集团有限公司").own_of == ()
+
+
+def test_industry_word_counts_a_repeated_mark_word_once() -> None:
+    """In "Golden Wind Wind Energy" the mark takes one WIND; the second is the enterprise's trade (class 7)."""
+    words = translate.industry_words("", "", [], [7])
+    assert words.find("Golden Wind Wind Energy Co., Ltd.", skip="golden wind") == "wind"
+    assert words.find("Golden Wind Trading Co., Ltd.", skip="golden wind") is None
+
+
+def test_industry_word_after_one_modifier() -> None:
+    """特钢 (special steel) is the steel trade; 特产 (local produce) is not."""
+    words = translate.industry_words("", "", [], [6])
+    assert words.starts("特钢股份")
+    assert words.starts("钢铁")
+    assert not words.starts("特产")
+
+
+def test_half_translation_spells_names_not_common_words() -> None:
+    """BEN is a name in English text, so BEN STEEL is 本钢 half translated; SONG is a common English word."""
+    assert "ben steel" in dict(translate.english_forms("本钢"))
+    assert "new song" not in dict(translate.english_forms("新松"))

@@ -92,7 +92,6 @@ def set_d_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return score(new_families, predictions)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 10 work in progress")
 def test_set_d_new_families_f1(set_d_result: dict[str, Any]) -> None:
     assert set_d_result["f1"] >= MIN_F1, set_d_result
 
