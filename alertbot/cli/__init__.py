@@ -69,6 +69,11 @@ COMMANDS: dict[str, CommandSpec] = {
         "机器人用户：首位工作人员、邀请码、列出、撤销、角色 / Bot users: the first staff member, invite codes, "
         "list, revoke, role.",
     ),
+    "subscribers": CommandSpec(
+        "subscribers",
+        "订阅者（邮件、企业微信、钉钉、飞书…）：添加、列出、移除 / Subscribers on e-mail, WeCom, DingTalk, Feishu "
+        "…: add, list, remove.",
+    ),
     "bot": CommandSpec(
         "bot",
         "单独运行 Telegram 机器人（轮询），直到 SIGINT/SIGTERM / Run the Telegram bot alone (polling) until "
