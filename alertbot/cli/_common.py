@@ -86,7 +86,7 @@ def finish_help(command: _click.Command) -> None:
         elif type(param) is TyperOption:
             param.__class__ = _LabelledOption
     # Typer creates its --help option on first use and caches it on the command; create it now to word it.
-    help_option = command.get_help_option(_click.Context(command))
+    help_option = command.get_help_option(_click.Context(command, **command.context_settings))
     if help_option is not None:
         help_option.help = HELP_OPTION_HELP
         if type(help_option) is TyperOption:
