@@ -211,7 +211,17 @@ SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "open joint stock company",
         "public joint stock company",
         "kabushiki gaisha",
+        "kabushiki kaisha",
         "yugen gaisha",
+        "yugen kaisha",
+        "godo kaisha",
+        "obshchestvo s ogranichennoy otvetstvennostyu",
+        "obshchestvo s ogranichennoi otvetstvennostiu",
+        "aktsionernoe obshchestvo",
+        "zakrytoe aktsionernoe obshchestvo",
+        "otkrytoe aktsionernoe obshchestvo",
+        "publichnoe aktsionernoe obshchestvo",
+        "commanditaire vennootschap",
         "jusik hoesa",
         "chusik hoesa",
     )
@@ -223,7 +233,30 @@ ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         reverse=True,
     )
 )
-LATIN_LEGAL_PREFIXES: tuple[tuple[str, ...], ...] = (("pt",), ("ooo",), ("oao",), ("zao",), ("pao",), ("cv",))
+# Forms written in front of the name (Indonesian PT, Russian OOO/AO, Japanese 株式会社 romanised), abbreviated or
+# spelled out: "Perseroan Terbatas Conch Cement Indonesia" is PT Conch Cement Indonesia.
+LATIN_LEGAL_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
+    sorted(
+        {("pt",), ("ooo",), ("oao",), ("zao",), ("pao",), ("cv",)}
+        | {
+            tuple(form.split())
+            for form in (
+                "perseroan terbatas",
+                "obshchestvo s ogranichennoy otvetstvennostyu",
+                "obshchestvo s ogranichennoi otvetstvennostiu",
+                "aktsionernoe obshchestvo",
+                "zakrytoe aktsionernoe obshchestvo",
+                "otkrytoe aktsionernoe obshchestvo",
+                "publichnoe aktsionernoe obshchestvo",
+                "commanditaire vennootschap",
+                "kabushiki kaisha",
+                "kabushiki gaisha",
+            )
+        },
+        key=len,
+        reverse=True,
+    )
+)
 
 # Provinces, prefecture-level cities and the county-level places of Liaoning: a leading place name is weak
 # in a company name ("沈阳新松…" and "新松…" are the same enterprise for the self check).
