@@ -95,9 +95,35 @@ def finish_help(command: _click.Command) -> None:
         finish_help(sub)
 
 
+def fold_help_text() -> None:
+    """Wrap a long run of Chinese in ``--help`` instead of cutting it.
+
+    Rich wraps at spaces and crops a "word" wider than its table column with "…" (the columns' default
+    overflow). A Chinese sentence has no spaces, so at 80 columns Typer's help lost the end of a Chinese line
+    and the English after it. Every help text Typer renders goes through ``rich_utils._make_rich_text``;
+    its Text now folds (breaks between characters, which is how Chinese wraps anyway).
+    """
+    from rich.text import Text
+    from typer import rich_utils
+
+    original = rich_utils._make_rich_text
+    if getattr(original, "folds", False):
+        return
+
+    def make_rich_text(*, text: str, style: str = "", markup_mode: Any) -> Any:
+        rendered = original(text=text, style=style, markup_mode=markup_mode)
+        if isinstance(rendered, Text):
+            rendered.overflow = "fold"
+        return rendered
+
+    make_rich_text.folds = True  # type: ignore[attr-defined]
+    rich_utils._make_rich_text = make_rich_text
+
+
 class HelpGroup(TyperGroup):
     """The root group: applies :func:`finish_help` to the whole command tree once it is built."""
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         finish_help(self)
+        fold_help_text()

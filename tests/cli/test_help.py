@@ -102,3 +102,16 @@ def test_invite_hours_shows_no_false_default() -> None:
 def test_the_root_help_says_where_the_english_is() -> None:
     result = runner.invoke(app, ["--help"], terminal_width=200, env={"COLUMNS": "200"})
     assert "Every help text is Chinese first, then English" in result.output
+
+
+@pytest.mark.parametrize("columns", ["80", "81", "100"])
+def test_a_long_chinese_run_wraps_instead_of_being_cut(columns: str) -> None:
+    # Rich cut a Chinese sentence (no spaces) wider than its column with "…", and the English after it.
+    for path, command in COMMANDS.items():
+        texts = [command.help or "", *(getattr(p, "help", "") or "" for p in command.params)]
+        texts += [sub.help or "" for sub in getattr(command, "commands", {}).values()]
+        output = runner.invoke(app, [*path, "--help"], env={"COLUMNS": columns}).output
+        assert output.count("…") <= sum(text.count("…") for text in texts), (path, output)
+    root = runner.invoke(app, ["--help"], env={"COLUMNS": columns}).output
+    # The English at the end of `status`'s long Chinese-first line is all there.
+    assert "Times in ALERTBOT_TIMEZONE, named on screen." in " ".join(root.replace("│", " ").split())
