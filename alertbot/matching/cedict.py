@@ -136,3 +136,13 @@ def is_classifier(char: str) -> bool:
         if not reading[:1].isupper()
         for sense in senses
     )
+
+
+@lru_cache(maxsize=262144)
+def is_common_word(word: str) -> bool:
+    """Whether ``word`` (two characters or more) is an ordinary CC-CEDICT word: an entry with a lowercase
+    reading and a meaning (数控 CNC, 厨房 kitchen, 洗衣液 laundry detergent), not a name or a place."""
+    return len(word) >= 2 and any(
+        reading[:1].islower() and any(is_meaning(sense) for sense in senses)
+        for reading, senses in entries().get(word, ())
+    )

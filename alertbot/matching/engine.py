@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from alertbot.matching import glyphs, translate
+from alertbot.matching import cedict, glyphs, translate
 from alertbot.matching import normalize as nz
 from alertbot.matching.lexicon import (
     HAN_INDUSTRY_WORDS,
@@ -633,9 +633,8 @@ class Matcher:
                 end = i + len(reading)
                 if syllables[i:end] != reading or han[i:end] == mark.key:
                     continue
-                rest = han[end:]
-                if not _ends_a_word(rest) and not self._industry_words(mark.watch_id).starts(rest):
-                    continue  # inside a longer word, unless the enterprise's own trade follows (沈古鼓风机)
+                if not self._ends_trade_name(han[end:], mark.watch_id):
+                    continue
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
                 # of Chinese); a squat keeps at least half of the characters.
                 changed = sum(1 for a, b in zip(han[i:end], mark.key, strict=False) if a != b)
@@ -647,6 +646,16 @@ class Matcher:
         found.extend(self._han_translation_evidence(han, homophone_starts, whole_text))
         found.extend(self._look_alike_evidence(han, homophone_starts, whole_text))
         return found
+
+    def _ends_trade_name(self, rest: str, watch_id: str) -> bool:
+        """Whether a homophone or look-alike of a mark that ``rest`` follows is a trade name (字号) of its own:
+        nothing, an industry word, a place or X业 follows (_ends_a_word), or the enterprise's own trade
+        (沈古 + 鼓风机), or an ordinary dictionary word that starts the description of the business (深机 +
+        数控机床, 考板 + 厨房电器, 蓝月亭 + 洗衣液). Inside a longer word (大东阮 + 工业 holds 东阮) the
+        characters after the mark do not start a word."""
+        if _ends_a_word(rest) or self._industry_words(watch_id).starts(rest):
+            return True
+        return any(cedict.is_common_word(rest[:size]) for size in (2, 3, 4) if len(rest) >= size)
 
     def _han_translation_evidence(self, han: str, starts: set[int], whole_text: bool) -> list[_Evidence]:
         """English word marks written in Chinese (熊猫 for PANDA), where a word of the text starts."""
@@ -674,13 +683,12 @@ class Matcher:
                 if len(window) < length:
                     continue
                 rest = han[start + length :]
-                ends = _ends_a_word(rest)
                 for i in range(length):
                     for mark, position in self._glyph.get(window[:i] + _WILDCARD + window[i + 1 :], ()):
                         original, swapped = mark.key[position], window[position]
                         if position != i or swapped == original:
                             continue
-                        if not ends and not self._industry_words(mark.watch_id).starts(rest):
+                        if not self._ends_trade_name(rest, mark.watch_id):
                             continue
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None:
