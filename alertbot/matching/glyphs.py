@@ -3,7 +3,9 @@
 The table (data/glyph_pairs.tsv) is derived once by data/build_glyph_pairs.py from the character data of
 char-similar 0.0.2 (PyPI, MIT licence, github.com/yongzhuo/char-similar): stroke order, four-corner codes,
 structure and component decomposition of the 5,000 commonest characters. It keeps only near-identical
-pairs (the same strokes, one stroke more or changed, a dot radical added, one small component swapped) and
+pairs (the same strokes, one stroke more or changed, a dot radical added, one small component swapped, a
+left radical swapped beside the same right-hand part, a right-hand part changed in one or two strokes beside
+the same radical) and
 drops every pair that shares a reading, because a homophone swap is a family of its own. See the build
 script for the exact rules and data/README.md for provenance and licences.
 """

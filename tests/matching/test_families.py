@@ -257,3 +257,26 @@ def test_half_translation_spells_names_not_common_words() -> None:
     """BEN is a name in English text, so BEN STEEL is 本钢 half translated; SONG is a common English word."""
     assert "ben steel" in dict(translate.english_forms("本钢"))
     assert "new song" not in dict(translate.english_forms("新松"))
+
+
+@pytest.mark.parametrize(
+    ("char", "other"),
+    [("孩", "该"), ("钱", "饯"), ("明", "朋"), ("沈", "沅"), ("洽", "治")],
+    ids=[
+        "radical-2-strokes-as-written",
+        "radical-5-strokes-as-written",
+        "radical-sun-moon",
+        "right-part",
+        "right-part-2",
+    ],
+)
+def test_glyph_pairs_swapped_radical_or_right_part(char: str, other: str) -> None:
+    """A left radical swapped beside the same right-hand part (counted as written), or the same radical beside a
+    right-hand part one or two strokes apart, look alike both ways."""
+    assert other in glyphs.look_alikes(char)
+    assert char in glyphs.look_alikes(other)
+
+
+@pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
+def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
+    assert other not in glyphs.look_alikes(char)
