@@ -533,6 +533,13 @@ class Matcher:
             for spelling in nz.joined_wade_giles_readings(text):
                 for mark, _reading in self._pinyin.get(spelling, ()):
                     found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
+            if not found and not is_dictionary_word(nz.fold(text)):
+                # Without a spelling pinyin never uses (CHENKUANG, LAOPAN: unaspirated k, p are pinyin g, b),
+                # only a Chinese mark's whole pinyin of two syllables or more counts, never an English word.
+                for spelling in nz.joined_wade_giles_readings(text, markerless=True):
+                    for mark, reading in self._pinyin.get(spelling, ()):
+                        if mark.kind == "chinese" and len(reading) >= 2:
+                            found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
             return found
         seen: set[int] = set()
         words = nz.strip_accents(nz.fold(nz.WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan

@@ -714,12 +714,16 @@ _WADE_GILES_MARKERS = ("hs", "ts", "tz", "ih", "ung", "ieh", "ien", "ueh", "uei"
 
 
 @lru_cache(maxsize=65536)
-def joined_wade_giles_readings(word: str) -> tuple[str, ...]:
+def joined_wade_giles_readings(word: str, *, markerless: bool = False) -> tuple[str, ...]:
     """Joined pinyin spellings of one word that writes two to four Wade-Giles syllables without hyphens
     ("Paihsiang" → baixiang, "Tienshihli" → dianshili, tianshili); only for words with a spelling pinyin never
-    uses (hs, ts, tz, -ih, -ung, -ieh, -ien …), so ordinary words are not cut up."""
+    uses (hs, ts, tz, -ih, -ung, -ieh, -ien …), so ordinary words are not cut up. With ``markerless`` also
+    for words without one (CHENKUANG → chenguang, LAOPAN → laoban): the caller keeps only a spelling that is
+    exactly a watched mark's pinyin."""
     word = strip_accents(fold(WG_APOSTROPHE_RE.sub("", word)))
-    if not 5 <= len(word) <= 20 or not word.isalpha() or not any(m in word for m in _WADE_GILES_MARKERS):
+    if not 5 <= len(word) <= 20 or not word.isalpha():
+        return ()
+    if not markerless and not any(m in word for m in _WADE_GILES_MARKERS):
         return ()
     cuts: list[tuple[str, ...]] = []
 
