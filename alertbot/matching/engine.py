@@ -880,6 +880,11 @@ class Matcher:
             return ("high" if exactish else "medium"), tuple(reasons)
         if overlap:
             return ("high" if exactish else "medium"), tuple(reasons)
+        if not exactish and mark.kind == "chinese" and cedict.is_common_word(mark.key):
+            # A Chinese mark that is an ordinary word (凤凰 phoenix, 熊猫 panda), met only in part or in
+            # pinyin among other words outside its classes, is that word (FENGHUANG DANCONG is a tea), as an
+            # English dictionary mark is outside its classes.
+            return None, (*reasons, "excluded:common-word-outside-classes")
         return ("medium" if exactish else "low"), tuple(reasons)
 
     def _evidence(

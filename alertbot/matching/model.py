@@ -100,6 +100,10 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
         "常用词商标，类别不重合",
         "dictionary-word mark outside the enterprise's classes",
     ),
+    "excluded:common-word-outside-classes": (
+        "中文商标为常用词，仅部分或拼音出现且类别不重合",
+        "Chinese mark that is an ordinary word, met in part or in pinyin outside the enterprise's classes",
+    ),
     "excluded:acronym-not-exact": ("短缩写仅完全相同才预警", "short acronym that is not an exact copy"),
     "excluded:translation-outside-classes": (
         "翻译商标，类别不重合",
