@@ -220,6 +220,7 @@ class Matcher:
         self._gloss: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
         self._gloss_first_words: set[str] = set()
         self._han_gloss_start: dict[str, list[tuple[_Mark, str, str]]] = defaultdict(list)
+        self._wade_giles: dict[str, list[_Mark]] = defaultdict(list)
         self._glyph: dict[str, list[tuple[_Mark, int]]] = defaultdict(list)
         self._glyph_lengths: set[int] = set()
         self._numeral: dict[str, list[_Mark]] = defaultdict(list)
@@ -257,6 +258,9 @@ class Matcher:
                     self._pinyin["".join(reading)].append((mark, reading))
                     if len(reading) >= 2:
                         self._syllable_start[reading[0], reading[1]].append((mark, reading))
+                        for spelling in nz.wade_giles_spellings(reading):
+                            if mark not in self._wade_giles[spelling]:
+                                self._wade_giles[spelling].append(mark)
                 # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once.
                 for form, how in translate.english_forms(spelt):
                     self._gloss[form].append((mark, how))
@@ -533,13 +537,12 @@ class Matcher:
             for spelling in nz.joined_wade_giles_readings(text):
                 for mark, _reading in self._pinyin.get(spelling, ()):
                     found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
-            if not found and not is_dictionary_word(nz.fold(text)):
-                # Without a spelling pinyin never uses (CHENKUANG, LAOPAN: unaspirated k, p are pinyin g, b),
-                # only a Chinese mark's whole pinyin of two syllables or more counts, never an English word.
-                for spelling in nz.joined_wade_giles_readings(text, markerless=True):
-                    for mark, reading in self._pinyin.get(spelling, ()):
-                        if mark.kind == "chinese" and len(reading) >= 2:
-                            found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
+            # Without a spelling pinyin never uses (CHENKUANG, LAOPAN: unaspirated k, p are pinyin g, b): only
+            # a Chinese mark's whole reading in Wade-Giles (indexed once), never an English word.
+            marks = self._wade_giles.get(nz.fold(text), ()) if not found else ()
+            if marks and not is_dictionary_word(nz.fold(text)):
+                for mark in marks:
+                    found.append(_Evidence(mark, "pinyin", 90.0, True, ("romanisation:wade-giles",)))
             return found
         seen: set[int] = set()
         words = nz.strip_accents(nz.fold(nz.WG_APOSTROPHE_RE.sub("", text))).split()  # ê, ü: shêng, yüan
@@ -640,8 +643,8 @@ class Matcher:
                 end = i + len(reading)
                 if syllables[i:end] != reading or han[i:end] == mark.key:
                     continue
-                if not self._ends_trade_name(han[end:], mark.watch_id):
-                    continue
+                if len(mark.key) < 3 and not self._ends_trade_name(han[end:], mark.watch_id):
+                    continue  # three characters or more, with at most one changed, are no chance reading
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
                 # of Chinese); a squat keeps at least half of the characters.
                 changed = sum(1 for a, b in zip(han[i:end], mark.key, strict=False) if a != b)
@@ -695,7 +698,7 @@ class Matcher:
                         original, swapped = mark.key[position], window[position]
                         if position != i or swapped == original:
                             continue
-                        if not self._ends_trade_name(rest, mark.watch_id):
+                        if length < 3 and not self._ends_trade_name(rest, mark.watch_id):
                             continue
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None:

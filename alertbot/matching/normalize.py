@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import zhconv
@@ -569,6 +570,33 @@ def wade_giles_syllable(word: str) -> tuple[str, ...]:
 MAX_WADE_GILES_SPELLINGS = 64
 
 
+@lru_cache(maxsize=1)
+def _wade_giles_of_pinyin() -> dict[str, tuple[str, ...]]:
+    """Pinyin syllable → the Wade-Giles syllables (apostrophes dropped) that stand for it: the inverse of
+    wade_giles_syllable, over every initial and final either system writes."""
+    finals = {syllable[len(initial) :] for syllable in pinyin_syllables() for initial, _ in _WG_INITIALS}
+    finals |= set(_WG_FINALS) | {"ih", "u"}
+    inverse: dict[str, dict[str, None]] = {}
+    for initial, _ in _WG_INITIALS:
+        for final in finals:
+            if not final:
+                continue
+            spelling = initial + final
+            for syllable in wade_giles_syllable(spelling):
+                inverse.setdefault(syllable, {})[spelling] = None
+    return {syllable: tuple(spellings) for syllable, spellings in inverse.items()}
+
+
+def wade_giles_spellings(reading: Sequence[str], limit: int = 16) -> tuple[str, ...]:
+    """A pinyin reading written in Wade-Giles as one word, apostrophes dropped ("chen guang" → chenkuang):
+    the spellings a filing without hyphens may use, for an index built once."""
+    table = _wade_giles_of_pinyin()
+    options = [table.get(syllable, ()) for syllable in reading]
+    if not all(options):
+        return ()
+    return tuple("".join(parts) for parts in itertools.islice(itertools.product(*options), limit))
+
+
 @lru_cache(maxsize=65536)
 def wade_giles_readings(text: str) -> tuple[str, ...]:
     """Joined pinyin spellings of a text written in Wade-Giles, two to four syllables ("Ping-shan" →
@@ -714,16 +742,12 @@ _WADE_GILES_MARKERS = ("hs", "ts", "tz", "ih", "ung", "ieh", "ien", "ueh", "uei"
 
 
 @lru_cache(maxsize=65536)
-def joined_wade_giles_readings(word: str, *, markerless: bool = False) -> tuple[str, ...]:
+def joined_wade_giles_readings(word: str) -> tuple[str, ...]:
     """Joined pinyin spellings of one word that writes two to four Wade-Giles syllables without hyphens
     ("Paihsiang" → baixiang, "Tienshihli" → dianshili, tianshili); only for words with a spelling pinyin never
-    uses (hs, ts, tz, -ih, -ung, -ieh, -ien …), so ordinary words are not cut up. With ``markerless`` also
-    for words without one (CHENKUANG → chenguang, LAOPAN → laoban): the caller keeps only a spelling that is
-    exactly a watched mark's pinyin."""
+    uses (hs, ts, tz, -ih, -ung, -ieh, -ien …), so ordinary words are not cut up."""
     word = strip_accents(fold(WG_APOSTROPHE_RE.sub("", word)))
-    if not 5 <= len(word) <= 20 or not word.isalpha():
-        return ()
-    if not markerless and not any(m in word for m in _WADE_GILES_MARKERS):
+    if not 5 <= len(word) <= 20 or not word.isalpha() or not any(m in word for m in _WADE_GILES_MARKERS):
         return ()
     cuts: list[tuple[str, ...]] = []
 

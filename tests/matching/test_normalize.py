@@ -157,3 +157,11 @@ def test_normalisation_is_idempotent(text: str) -> None:
     for form in (nz.fold, nz.skeleton, nz.legal_core, nz.name_key, nz.to_simplified):
         once = form(text)
         assert form(once) == once, form.__name__
+
+
+def test_wade_giles_spellings_of_a_pinyin_reading() -> None:
+    """The index side of joined Wade-Giles: unaspirated stops written p, t, k, ch (CHENKUANG = chen guang)."""
+    assert "chenkuang" in nz.wade_giles_spellings(("chen", "guang"))
+    assert "laopan" in nz.wade_giles_spellings(("lao", "ban"))
+    assert "paihsiang" in nz.wade_giles_spellings(("bai", "xiang"))
+    assert nz.wade_giles_spellings(("qxz", "guang")) == ()
