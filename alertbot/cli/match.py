@@ -120,14 +120,24 @@ def _advance(progress: Progress, task: TaskID, done: int) -> None:
     progress.refresh()
 
 
-def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int) -> None:
-    from alertbot.matching import Matcher, escalate_serial_filers
+def _cache_dir(use_cache: bool) -> Path | None:
+    """Where compiled watchlist indexes are kept (``<ALERTBOT_DATA_DIR>/cache``), or None for --no-cache."""
+    if not use_cache:
+        return None
+    from alertbot.settings import get_settings
+
+    return get_settings().data_dir / "cache"
+
+
+def _run_files(watchlist: Path, records: Path, out: Path | None, workers: int, use_cache: bool) -> None:
+    from alertbot.matching import escalate_serial_filers
+    from alertbot.matching.cache import compiled_matcher
     from alertbot.matching.files import hits_from_json, match_file
 
     if not records.is_file():
         err_console.print(f"[red]{records}: no such records file[/red]")
         raise typer.Exit(code=1)
-    matcher = Matcher(_watches_from_file(watchlist))
+    matcher = compiled_matcher(_watches_from_file(watchlist), _cache_dir(use_cache))
     size = records.stat().st_size
     progress = Progress(
         TextColumn("matching"),
@@ -199,6 +209,14 @@ def match(
         "--workers",
         help="文件匹配的进程数（0 = 全部核心） / Processes for file matching (0 = every core).",
     ),
+    use_cache: bool = typer.Option(
+        True,
+        "--cache/--no-cache",
+        help=(
+            "复用 <数据目录>/cache 中已编译的名录索引（名录或代码变化即重建） / Reuse the compiled watchlist "
+            "index kept in <data dir>/cache (rebuilt when the watchlist or the code changes)."
+        ),
+    ),
 ) -> None:
     """Match records against the watchlist and write one JSON line per alert.
 
@@ -227,4 +245,4 @@ def match(
             "[red]give both --watchlist and --records (or neither, to match the database)[/red]"
         )
         raise typer.Exit(code=2)
-    _run_files(watchlist, records, out, workers)
+    _run_files(watchlist, records, out, workers, use_cache)

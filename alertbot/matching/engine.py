@@ -586,7 +586,8 @@ class Matcher:
             return found
         seen: set[int] = set()
         neighbours = self._latin_deletes
-        pools = [neighbours[d] for d in (piece, *nz.deletes(piece)) if d in neighbours]
+        lookup = neighbours.get
+        pools = [pool for d in (piece, *nz.deletes(piece)) if (pool := lookup(d)) is not None]
         for pool in pools:
             for mark in pool:
                 if id(mark) in seen or mark.kind == "acronym" or mark.key == piece:

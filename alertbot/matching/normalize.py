@@ -739,6 +739,7 @@ def strip_accents(text: str) -> str:
 
 # Spellings that pinyin never writes and Wade-Giles does: a joined word holding one may be Wade-Giles.
 _WADE_GILES_MARKERS = ("hs", "ts", "tz", "ih", "ung", "ieh", "ien", "ueh", "uei")
+_WADE_GILES_MARKER_RE = re.compile("|".join(_WADE_GILES_MARKERS))
 
 
 @lru_cache(maxsize=65536)
@@ -747,7 +748,7 @@ def joined_wade_giles_readings(word: str) -> tuple[str, ...]:
     ("Paihsiang" → baixiang, "Tienshihli" → dianshili, tianshili); only for words with a spelling pinyin never
     uses (hs, ts, tz, -ih, -ung, -ieh, -ien …), so ordinary words are not cut up."""
     word = strip_accents(fold(WG_APOSTROPHE_RE.sub("", word)))
-    if not 5 <= len(word) <= 20 or not word.isalpha() or not any(m in word for m in _WADE_GILES_MARKERS):
+    if not 5 <= len(word) <= 20 or not word.isalpha() or not _WADE_GILES_MARKER_RE.search(word):
         return ()
     cuts: list[tuple[str, ...]] = []
 
