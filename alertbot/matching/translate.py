@@ -52,7 +52,7 @@ SPECIFIC_NOUN_ZIPF = 4.0
 _NICE_TEXT: dict[int, str] = {
     1: "chemical chemistry fertili adhesive resin 化工 化学 肥料 树脂",
     2: "paint varnish coating pigment dye 涂料 油漆 颜料",
-    3: "cosmetic soap perfum detergent shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护",
+    3: "cosmetic soap perfum detergent laundry shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护 洗衣",
     4: "lubric fuel candle petrol petroleum grease 石油 润滑 燃料 燃油",
     5: "pharma medicine medical drug vitamin vaccin nutrition herbal 制药 药业 医药 药品 生物 保健",
     6: "metal steel iron alumin hardware copper alloy door doors 钢 铁 金属 五金 铝 铜 合金 钢铁 门业",
@@ -75,15 +75,19 @@ _NICE_TEXT: dict[int, str] = {
     ),
     12: (
         "vehicle auto automobile automotive motors car cars truck bus buses bicycle bike tire tyre "
-        "boat ship aircraft wheel tractor cycle cycles 汽车 客车 轮胎 摩托 船舶 自行车 车业 汽配 车辆 货车"
+        "boat ship aircraft wheel tractor cycle cycles stroller pram carriage 汽车 客车 轮胎 摩托 船舶 自行车 车业 "
+        "汽配 车辆 货车 童车 婴儿车"
     ),
     13: "firearm firework explosive ammunition 烟花 爆竹 军工",
     14: "jewel jewellery jewelry watch watches clock precious 珠宝 首饰 钟表 手表 黄金",
     15: "musical piano guitar 乐器 钢琴",
-    16: "paper printing stationery pen pens packag 纸业 印刷 文具 包装",
+    16: "paper printing stationery office pen pens packag 纸业 印刷 文具 办公用品 包装",
     17: "rubber plastic insulat seal hose 橡胶 塑料 塑胶 绝缘 密封",
-    18: "leather bag bags luggage umbrella handbag 皮革 箱包 皮具",
-    19: "building construct cement concrete glass ceramic tile stone timber door doors 建材 水泥 玻璃 陶瓷 石材 木材 门业",
+    18: "leather bag bags luggage umbrella umbrellas handbag 皮革 箱包 皮具 伞 雨伞 伞业",
+    19: (
+        "building construct cement concrete glass ceramic tile stone timber door doors 建材 水泥 混凝土 玻璃 陶瓷 "
+        "石材 木材 门业"
+    ),
     20: "furniture mirror mattress cushion door doors 家具 家居 床垫 门业",
     21: "kitchen household glassware porcelain cookware tableware 厨具 日用 炊具 餐具",
     22: "rope tent sack 绳网 帐篷",
@@ -94,8 +98,8 @@ _NICE_TEXT: dict[int, str] = {
     27: "carpet rug rugs wallpaper 地毯 壁纸",
     28: "toy toys game games sport sports fitness 玩具 体育 运动 健身",
     29: (
-        "food foods meat fish seafood dairy milk egg frozen snack snacks sausage marine nuts 食品 肉 水产 海产 乳业 乳品 "
-        "牛奶 奶粉 海参 坚果 炒货"
+        "food foods meat fish seafood dairy milk egg frozen snack snacks sausage marine nuts oil oils 食品 肉 水产 海产 "
+        "乳业 乳品 牛奶 奶粉 海参 坚果 炒货 食用油 粮油"
     ),
     30: "food foods coffee tea rice flour bread bakery confection candy sugar noodle sauce season spice 食品 茶 米业 面粉 糖 调味 咖啡",
     31: "agricultur farm farms fruit vegetable seed seeds aquacultur livestock feed fishery 农业 种子 水果 蔬菜 饲料 养殖 渔业",
@@ -211,13 +215,15 @@ def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: It
 
 
 def _han_words(text: str) -> list[str]:
-    """Dictionary words of a Chinese name's trade part, longest first from the left (机器人自动化 → 机器人, 自动化)."""
+    """Dictionary words of a Chinese name's trade part, longest first from the left (机器人自动化 → 机器人, 自动化),
+    and a one-character trade with 业 (伞业)."""
     words = []
     i = 0
     while i < len(text):
         for size in (4, 3, 2):
             piece = text[i : i + size]
-            if len(piece) == size and (piece in HAN_INDUSTRY_WORDS or piece in cedict.entries()):
+            known = piece in HAN_INDUSTRY_WORDS or piece in cedict.entries()
+            if len(piece) == size and (known or (size == 2 and piece[1] == "业")):  # 伞业: the umbrella trade
                 words.append(piece)
                 i += size
                 break

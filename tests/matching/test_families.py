@@ -280,3 +280,12 @@ def test_glyph_pairs_swapped_radical_or_right_part(char: str, other: str) -> Non
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
 def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
     assert other not in glyphs.look_alikes(char)
+
+
+def test_industry_words_from_a_one_character_trade_and_class_headings() -> None:
+    """A name's X业 is its trade (伞业), and class headings name their goods in both languages (18: 伞)."""
+    from_name = translate.industry_words("杭州天堂伞业集团有限公司", "", ["天堂"], [])
+    assert "伞业" in from_name.han
+    from_class = translate.industry_words("", "", [], [18])
+    assert from_class.find("义乌乐园雨伞有限公司", skip="乐园") in ("伞", "雨伞")
+    assert translate.industry_words("", "", [], [12]).find("Good Child Strollers Inc.", skip="good child")
