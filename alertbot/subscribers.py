@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from alertbot.bot.members import MembershipError, check_enterprises, parse_role
-from alertbot.models import AuditLog, Risk, Role, Subscriber
+from alertbot.bot.members import MembershipError, audit_subscriber, check_enterprises, parse_role
+from alertbot.models import Risk, Role, Subscriber
 from alertbot.notify import CHANNELS, PermanentDeliveryError
 from alertbot.notify.email import _check_address
 from alertbot.notify.telegram import _chat_id
@@ -134,22 +134,6 @@ def snapshot(subscriber: Subscriber) -> dict[str, Any]:
     }
 
 
-def _audit(
-    session: Session, actor: str, action: str, subscriber: Subscriber, before: dict[str, Any] | None
-) -> None:
-    session.flush()
-    session.add(
-        AuditLog(
-            actor=actor,
-            action=action,
-            entity_type="subscriber",
-            entity_id=str(subscriber.id),
-            before=before,
-            after=snapshot(subscriber),
-        )
-    )
-
-
 def add_subscriber(
     session: Session,
     *,
@@ -205,7 +189,7 @@ def add_subscriber(
         channels=targets,
     )
     session.add(subscriber)
-    _audit(session, actor, "subscriber.add", subscriber, None)
+    audit_subscriber(session, actor, "subscriber.add", subscriber, None, snapshot(subscriber))
     return subscriber
 
 
@@ -232,5 +216,5 @@ def remove_subscriber(session: Session, subscriber_id: int, *, actor: str) -> Su
     before = snapshot(subscriber)
     subscriber.active = False
     session.add(subscriber)
-    _audit(session, actor, "subscriber.remove", subscriber, before)
+    audit_subscriber(session, actor, "subscriber.remove", subscriber, before, snapshot(subscriber))
     return subscriber

@@ -74,9 +74,15 @@ def _snapshot(subscriber: Subscriber) -> dict[str, Any]:
     }
 
 
-def _audit(
-    session: Session, actor: str, action: str, subscriber: Subscriber, before: dict[str, Any] | None
+def audit_subscriber(
+    session: Session,
+    actor: str,
+    action: str,
+    subscriber: Subscriber,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None = None,
 ) -> None:
+    """One audit row for a change to a subscriber (``after`` defaults to its membership snapshot)."""
     session.flush()
     session.add(
         AuditLog(
@@ -85,7 +91,7 @@ def _audit(
             entity_type="subscriber",
             entity_id=str(subscriber.id),
             before=before,
-            after=_snapshot(subscriber),
+            after=after if after is not None else _snapshot(subscriber),
         )
     )
 
@@ -115,7 +121,7 @@ def add_staff(session: Session, telegram_user_id: int, name: str, *, actor: str)
     subscriber.enterprise_ids = []
     subscriber.active = True
     session.add(subscriber)
-    _audit(session, actor, "user.add_staff", subscriber, before)
+    audit_subscriber(session, actor, "user.add_staff", subscriber, before)
     return subscriber
 
 
@@ -188,7 +194,7 @@ def redeem_invite(
     invite.used_by = telegram_user_id
     session.add(invite)
     session.add(subscriber)
-    _audit(session, f"telegram:{telegram_user_id}:{subscriber.name}", "user.join", subscriber, None)
+    audit_subscriber(session, f"telegram:{telegram_user_id}:{subscriber.name}", "user.join", subscriber, None)
     return subscriber
 
 
@@ -215,7 +221,7 @@ def revoke(session: Session, telegram_user_id: int, *, actor: str) -> Subscriber
     before = _snapshot(subscriber)
     subscriber.active = False
     session.add(subscriber)
-    _audit(session, actor, "user.revoke", subscriber, before)
+    audit_subscriber(session, actor, "user.revoke", subscriber, before)
     return subscriber
 
 
@@ -235,7 +241,7 @@ def set_role(
     subscriber.enterprise_ids = ids
     subscriber.enterprise_id = ids[0] if ids else None
     session.add(subscriber)
-    _audit(session, actor, "user.role", subscriber, before)
+    audit_subscriber(session, actor, "user.role", subscriber, before)
     return subscriber
 
 

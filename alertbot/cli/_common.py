@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import getpass
 import pathlib
 from typing import Any
 
@@ -32,6 +33,27 @@ _TYPE_LABELS: dict[Any, str] = {
     dt.date: "DATE",
 }
 _FORMAT_PARTS = (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "HH"), ("%M", "MM"), ("%S", "SS"))
+
+
+def upgraded_session_factory() -> Any:
+    """A session factory on the configured database, migrated to the newest schema first (CLI commands that
+    write: users, subscribers, sources)."""
+    from alertbot import db
+    from alertbot.settings import get_settings
+
+    settings = get_settings()
+    db.upgrade(settings.resolved_database_url())
+    return db.session_factory(settings)
+
+
+def cli_actor(actor: str = "") -> str:
+    """Who acts, for the audit log: the name given, else ``cli:<OS user>`` (``cli`` when the OS cannot tell)."""
+    if actor:
+        return actor
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in the environment (containers): still an actor, just unnamed
+        return "cli"
 
 
 def not_landed(command: str, issue: str) -> None:

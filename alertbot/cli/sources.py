@@ -7,14 +7,13 @@ Changes are stored in the database and audit-logged; a running ``alertbot run`` 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 
 import typer
 from rich.table import Table
 
 from alertbot import db as database
-from alertbot.cli._common import console, err_console
+from alertbot.cli._common import cli_actor, console, err_console, upgraded_session_factory
 from alertbot.models import utcnow
 from alertbot.redact import redact
 from alertbot.settings import get_settings
@@ -39,19 +38,6 @@ app = typer.Typer(
 _NAME_HELP = "来源名称，如 uspto_tm_daily 或 cieme-2026 / Source name, e.g. uspto_tm_daily or cieme-2026."
 
 
-def _factory():  # type: ignore[no-untyped-def]
-    settings = get_settings()
-    database.upgrade(settings.resolved_database_url())
-    return database.session_factory(settings)
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
-
-
 def _when(value: dt.datetime | None, tz: str) -> str:
     if value is None:
         return "-"
@@ -74,7 +60,7 @@ def list_command(
 ) -> None:
     """每个来源：计划、下次、上次运行、数量与健康 / Every source: schedule, next run, last run, counts, health."""
     settings = get_settings()
-    with _factory()() as session:
+    with upgraded_session_factory()() as session:
         views = list_sources(session, utcnow(), settings.timezone)
     if as_json:
         console.print_json(json.dumps(describe(views), default=str, ensure_ascii=False))
@@ -115,7 +101,7 @@ def show(name: str = typer.Argument(..., help=_NAME_HELP)) -> None:
     """一个来源的详情：网址、计划及原因、健康、最近运行 / One source in full: URL, schedule and why, health,
     its recent runs."""
     settings = get_settings()
-    with _factory()() as session:
+    with upgraded_session_factory()() as session:
         try:
             config = get_source(session, name)
         except SourceError as error:
@@ -169,25 +155,25 @@ def show(name: str = typer.Argument(..., help=_NAME_HELP)) -> None:
 
 def _change(action: str, name: str, value: str | None = None) -> None:
     settings = get_settings()
-    factory = _factory()
+    factory = upgraded_session_factory()
     try:
         with database.transaction(factory) as session:
             if action == "set-url":
-                config = set_url(session, name, value, actor=_actor())
+                config = set_url(session, name, value, actor=cli_actor())
                 message = (
                     f"{name}: URL {'→ ' + redact(config.url) if config.url else 'back to the built-in one'}"
                 )
             elif action == "schedule":
-                config = set_schedule(session, name, value, actor=_actor(), tz=settings.timezone)
+                config = set_schedule(session, name, value, actor=cli_actor(), tz=settings.timezone)
                 view = source_view(session, config, utcnow(), settings.timezone)
                 message = (
                     f"{name}: schedule {view.cron}; next run {_when(view.next_run_at, settings.timezone)}"
                 )
             elif action == "pause":
-                pause(session, name, actor=_actor())
+                pause(session, name, actor=cli_actor())
                 message = f"{name}: paused 已暂停 (no scheduled runs)"
             else:
-                resume(session, name, actor=_actor())
+                resume(session, name, actor=cli_actor())
                 message = f"{name}: resumed 已恢复"
     except SourceError as error:
         err_console.print(f"[red]error[/red] {error}")

@@ -3,14 +3,13 @@ remove. Telegram users join through ``alertbot users`` and the bot's invites; bo
 
 from __future__ import annotations
 
-import getpass
 import json
 from enum import StrEnum
 
 import typer
 from rich.table import Column, Table
 
-from alertbot.cli._common import console, err_console
+from alertbot.cli._common import cli_actor, console, err_console, upgraded_session_factory
 from alertbot.subscribers import SubscriberError
 from alertbot.textsafety import for_terminal
 
@@ -48,19 +47,6 @@ class LangChoice(StrEnum):
 
     zh = "zh"
     en = "en"
-
-
-def _factory():  # type: ignore[no-untyped-def]
-    from alertbot import db
-    from alertbot.settings import get_settings
-
-    settings = get_settings()
-    db.upgrade(settings.resolved_database_url())
-    return db.session_factory(settings)
-
-
-def _actor(actor: str) -> str:
-    return actor or f"cli:{getpass.getuser()}"
 
 
 def _fail(error: SubscriberError) -> None:
@@ -124,7 +110,7 @@ def add(
     from alertbot.subscribers import add_subscriber
 
     try:
-        with transaction(_factory()) as session:
+        with transaction(upgraded_session_factory()) as session:
             subscriber = add_subscriber(
                 session,
                 name=name,
@@ -134,7 +120,7 @@ def add(
                 language=lang.value,
                 min_risk=min_risk.value,
                 digest=digest.value,
-                actor=_actor(actor),
+                actor=cli_actor(actor),
             )
             enterprises = ",".join(subscriber.enterprise_ids) or "-"
             console.print(
@@ -156,7 +142,7 @@ def list_(
     enterprises, channels (robot keys masked), language, minimum risk, digest."""
     from alertbot.subscribers import list_subscribers, snapshot
 
-    with _factory()() as session:
+    with upgraded_session_factory()() as session:
         rows = [
             (s.id, snapshot(s), s.telegram_user_id) for s in list_subscribers(session, include_inactive=all_)
         ]
@@ -200,8 +186,8 @@ def remove(
     from alertbot.subscribers import remove_subscriber
 
     try:
-        with transaction(_factory()) as session:
-            subscriber = remove_subscriber(session, subscriber_id, actor=_actor(actor))
+        with transaction(upgraded_session_factory()) as session:
+            subscriber = remove_subscriber(session, subscriber_id, actor=cli_actor(actor))
             console.print(
                 f"已移除 removed subscriber #{subscriber.id}: {for_terminal(subscriber.name)}",
                 markup=False,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 
 import typer
 from rich.table import Table
 
-from alertbot.cli._common import console, err_console
+from alertbot.cli._common import cli_actor, console, err_console, upgraded_session_factory
 
 app = typer.Typer(no_args_is_help=True)
 _ACTOR_HELP = (
@@ -16,19 +15,6 @@ _ACTOR_HELP = (
 )
 _ROLE_HELP = "角色：staff 工作人员、enforcement 执法组或 enterprise 企业 / staff, enforcement or enterprise."
 _ENTERPRISES_HELP = "企业用户：一个或多个名录 id / For enterprise users: one or more watchlist ids."
-
-
-def _factory():  # type: ignore[no-untyped-def]
-    from alertbot import db
-    from alertbot.settings import get_settings
-
-    settings = get_settings()
-    db.upgrade(settings.resolved_database_url())
-    return db.session_factory(settings)
-
-
-def _actor(actor: str) -> str:
-    return actor or f"cli:{getpass.getuser()}"
 
 
 def _fail(error: Exception) -> None:
@@ -53,8 +39,8 @@ def add_staff(
     from alertbot.bot.members import add_staff as add
     from alertbot.db import transaction
 
-    with transaction(_factory()) as session:
-        subscriber = add(session, telegram_user_id, name, actor=_actor(actor))
+    with transaction(upgraded_session_factory()) as session:
+        subscriber = add(session, telegram_user_id, name, actor=cli_actor(actor))
         console.print(
             f"staff: {subscriber.name} (Telegram {telegram_user_id}); they can now send /start to the bot"
         )
@@ -83,8 +69,8 @@ def invite(
 
     ttl = dt.timedelta(hours=hours if hours is not None else get_settings().invite_ttl_hours)
     try:
-        with transaction(_factory()) as session:
-            code, row = create_invite(session, role, enterprise_ids or [], actor=_actor(actor), ttl=ttl)
+        with transaction(upgraded_session_factory()) as session:
+            code, row = create_invite(session, role, enterprise_ids or [], actor=cli_actor(actor), ttl=ttl)
             expires = row.expires_at
     except MembershipError as error:
         _fail(error)
@@ -104,7 +90,7 @@ def list_(
     from alertbot.bot.members import list_users
 
     table = Table("telegram id", "name", "role", "enterprises", "active", "language")
-    with _factory()() as session:
+    with upgraded_session_factory()() as session:
         for s in list_users(session, include_inactive=all_):
             table.add_row(
                 str(s.telegram_user_id or "-"),
@@ -132,9 +118,9 @@ def revoke(
     from alertbot.db import transaction
 
     try:
-        with transaction(_factory()) as session:
+        with transaction(upgraded_session_factory()) as session:
             console.print(
-                "revoked: " + describe_user(do_revoke(session, telegram_user_id, actor=_actor(actor)))
+                "revoked: " + describe_user(do_revoke(session, telegram_user_id, actor=cli_actor(actor)))
             )
     except MembershipError as error:
         _fail(error)
@@ -152,9 +138,9 @@ def role(
     from alertbot.db import transaction
 
     try:
-        with transaction(_factory()) as session:
+        with transaction(upgraded_session_factory()) as session:
             subscriber = set_role(
-                session, telegram_user_id, new_role, enterprise_ids or [], actor=_actor(actor)
+                session, telegram_user_id, new_role, enterprise_ids or [], actor=cli_actor(actor)
             )
             console.print("updated: " + describe_user(subscriber))
     except MembershipError as error:

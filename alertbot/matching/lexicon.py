@@ -153,12 +153,27 @@ CLEANCO_LEGAL_FORMS: frozenset[tuple[str, ...]] = frozenset(
     if not any(part in _NOT_LEGAL_FORMS for part in terms) and all(p.isalnum() or p == "&" for p in terms)
     for form in _folded_forms(terms)
 )
+# Spelt-out forms written in front of the name as often as after it (Indonesian PT, Russian OOO/AO, Japanese
+# 株式会社 romanised, Dutch CV): "Perseroan Terbatas Conch Cement Indonesia" is PT Conch Cement Indonesia.
+_SPELLED_OUT_EITHER_SIDE = (
+    "perseroan terbatas",
+    "kabushiki gaisha",
+    "kabushiki kaisha",
+    "obshchestvo s ogranichennoy otvetstvennostyu",
+    "obshchestvo s ogranichennoi otvetstvennostiu",
+    "aktsionernoe obshchestvo",
+    "zakrytoe aktsionernoe obshchestvo",
+    "otkrytoe aktsionernoe obshchestvo",
+    "publichnoe aktsionernoe obshchestvo",
+    "commanditaire vennootschap",
+)
 # Legal forms spelt out in full, as affiliates write them in long-form filings ("… Gesellschaft mit
 # beschränkter Haftung" for "… GmbH", "Proprietary Limited" for "Pty Ltd"); cleanco's table holds the
 # abbreviations only. Compared without accents (see normalize._strip_latin_forms).
 SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     tuple(form.split())
     for form in (
+        *_SPELLED_OUT_EITHER_SIDE,
         "gesellschaft mit beschrankter haftung",
         "gesellschaft mit beschraenkter haftung",
         "gesellschaft mbh",
@@ -205,23 +220,13 @@ SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "społka akcyjna",
         "sendirian berhad",
         "berhad",
-        "perseroan terbatas",
         "joint stock company",
         "closed joint stock company",
         "open joint stock company",
         "public joint stock company",
-        "kabushiki gaisha",
-        "kabushiki kaisha",
         "yugen gaisha",
         "yugen kaisha",
         "godo kaisha",
-        "obshchestvo s ogranichennoy otvetstvennostyu",
-        "obshchestvo s ogranichennoi otvetstvennostiu",
-        "aktsionernoe obshchestvo",
-        "zakrytoe aktsionernoe obshchestvo",
-        "otkrytoe aktsionernoe obshchestvo",
-        "publichnoe aktsionernoe obshchestvo",
-        "commanditaire vennootschap",
         "jusik hoesa",
         "chusik hoesa",
     )
@@ -233,26 +238,11 @@ ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         reverse=True,
     )
 )
-# Forms written in front of the name (Indonesian PT, Russian OOO/AO, Japanese 株式会社 romanised), abbreviated or
-# spelled out: "Perseroan Terbatas Conch Cement Indonesia" is PT Conch Cement Indonesia.
+# Forms written in front of the name, abbreviated or spelt out.
 LATIN_LEGAL_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
     sorted(
         {("pt",), ("ooo",), ("oao",), ("zao",), ("pao",), ("cv",)}
-        | {
-            tuple(form.split())
-            for form in (
-                "perseroan terbatas",
-                "obshchestvo s ogranichennoy otvetstvennostyu",
-                "obshchestvo s ogranichennoi otvetstvennostiu",
-                "aktsionernoe obshchestvo",
-                "zakrytoe aktsionernoe obshchestvo",
-                "otkrytoe aktsionernoe obshchestvo",
-                "publichnoe aktsionernoe obshchestvo",
-                "commanditaire vennootschap",
-                "kabushiki kaisha",
-                "kabushiki gaisha",
-            )
-        },
+        | {tuple(form.split()) for form in _SPELLED_OUT_EITHER_SIDE},
         key=len,
         reverse=True,
     )

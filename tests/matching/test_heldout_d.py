@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from alertbot.cli import app
 from tests.matching.conftest import SHARED_BENCH
-from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score, watch_ids
+from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score_new_families, watch_ids
 
 SET_D = HELDOUT / "d"
 MIN_F1 = 0.95
@@ -68,28 +65,7 @@ def test_set_d_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.
 @pytest.fixture(scope="module")
 def set_d_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Alerts from the real CLI on set D, scored by the shared scorer on the new families only."""
-    folder = tmp_path_factory.mktemp("heldout-d")
-    predictions = folder / "predictions.jsonl"
-    result = CliRunner().invoke(
-        app,
-        [
-            "match",
-            "--watchlist",
-            str(SET_D / "watchlist.csv"),
-            "--records",
-            str(SET_D / "records.jsonl"),
-            "--out",
-            str(predictions),
-            "--workers",
-            "1",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "0 bad line(s)" in result.output
-    new_families = folder / "labels-new-families.jsonl"
-    labels = [lab for lab in read_jsonl(SET_D / "labels.jsonl") if not lab["why"].startswith(ANCHOR_PREFIX)]
-    new_families.write_text("".join(json.dumps(lab, ensure_ascii=False) + "\n" for lab in labels), "utf-8")
-    return score(new_families, predictions)
+    return score_new_families(SET_D, tmp_path_factory.mktemp("heldout-d"), ANCHOR_PREFIX)
 
 
 def test_set_d_new_families_f1(set_d_result: dict[str, Any]) -> None:
