@@ -10,6 +10,7 @@ import typer
 from rich.table import Column, Table
 
 from alertbot.cli._common import cli_actor, console, err_console, upgraded_session_factory
+from alertbot.models import Risk, Role
 from alertbot.subscribers import SubscriberError
 from alertbot.textsafety import for_terminal
 
@@ -17,22 +18,6 @@ app = typer.Typer(no_args_is_help=True)
 _ACTOR_HELP = (
     "操作者，记入审计日志（默认：系统用户） / Who is acting, for the audit log (default: the OS user)."
 )
-
-
-class RoleChoice(StrEnum):
-    """Subscriber roles."""
-
-    staff = "staff"
-    enforcement = "enforcement"
-    enterprise = "enterprise"
-
-
-class RiskChoice(StrEnum):
-    """Minimum risk levels."""
-
-    low = "low"
-    medium = "medium"
-    high = "high"
 
 
 class DigestChoice(StrEnum):
@@ -72,8 +57,8 @@ def add(
         ...,
         help="名称：人、部门或群，如“新松 知识产权部” / Name: a person, team or group, e.g. 'Siasun IP team'.",
     ),
-    role: RoleChoice = typer.Option(
-        RoleChoice.enterprise,
+    role: Role = typer.Option(
+        Role.ENTERPRISE,
         "--role",
         "-r",
         help="角色：staff 工作人员、enforcement 执法组（只收展商预警）或 enterprise 企业 / Role: staff, "
@@ -94,8 +79,8 @@ def add(
         "('' = the configured robot), dingtalk=TOKEN, feishu=TOKEN, telegram=CHAT_ID, apprise=NAME, file=ADDRESS.",
     ),
     lang: LangChoice = typer.Option(LangChoice.zh, "--lang", help="消息语言 / Message language."),
-    min_risk: RiskChoice = typer.Option(
-        RiskChoice.low, "--min-risk", help="只收此风险及以上 / Only alerts at this risk or higher."
+    min_risk: Risk = typer.Option(
+        Risk.LOW, "--min-risk", help="只收此风险及以上 / Only alerts at this risk or higher."
     ),
     digest: DigestChoice = typer.Option(
         DigestChoice.instant,
