@@ -51,7 +51,7 @@ def test_every_setting_is_documented() -> None:
         assert variable in README, f"{variable} is missing from the README"
 
 
-@pytest.mark.parametrize("group", ["db", "watchlist", "records", "alerts", "notify"])
+@pytest.mark.parametrize("group", ["db", "watchlist", "records", "alerts", "notify", "subscribers", "users", "sources", "expo"])
 def test_every_subcommand_has_help(group: str) -> None:
     result = runner.invoke(app, [group, "--help"], terminal_width=200)
     assert result.exit_code == 0, result.output
@@ -71,7 +71,7 @@ def test_every_registered_command_has_a_commands_table_row() -> None:
     assert set(COMMANDS) <= named, f"no README Commands row for {sorted(set(COMMANDS) - named)}"
 
 
-@pytest.mark.parametrize("group", ["sources", "expo", "users", "alerts"])
+@pytest.mark.parametrize("group", ["sources", "expo", "users", "alerts", "subscribers"])
 def test_a_subcommand_list_in_the_commands_table_matches_help(group: str) -> None:
     table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
     listed = re.search(rf"^\| `alertbot {group} ([\w|\\-]+)", table, flags=re.MULTILINE)
