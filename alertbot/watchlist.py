@@ -8,6 +8,7 @@ Validation names the file, row and field; an import with any bad row changes not
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import re
 import unicodedata
@@ -312,7 +313,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
              f"{_MAX_XLSX_UNCOMPRESSED / 1e6:.0f} MB unpacked"],
         )  # fmt: skip
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # Read into memory first: a read-only workbook on a path keeps the file open until closed, and a
+        # caller that stops this generator early would leave that to the garbage collector.
+        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception as exc:
         raise WatchlistError(path, [f"not a readable XLSX workbook: {exc}"]) from exc
     try:
