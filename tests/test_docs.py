@@ -51,7 +51,9 @@ def test_every_setting_is_documented() -> None:
         assert variable in README, f"{variable} is missing from the README"
 
 
-@pytest.mark.parametrize("group", ["db", "watchlist", "records", "alerts", "notify", "subscribers", "users", "sources", "expo"])
+@pytest.mark.parametrize(
+    "group", ["db", "watchlist", "records", "alerts", "notify", "subscribers", "users", "sources", "expo"]
+)
 def test_every_subcommand_has_help(group: str) -> None:
     result = runner.invoke(app, [group, "--help"], terminal_width=200)
     assert result.exit_code == 0, result.output
