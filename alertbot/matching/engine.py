@@ -699,10 +699,10 @@ class Matcher:
                         original, swapped = mark.key[position], window[position]
                         if position != i or swapped == original:
                             continue
-                        if length < 3 and not self._ends_trade_name(rest, mark.watch_id):
-                            continue
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None:
+                            continue
+                        if length < 3 and not self._ends_trade_name(rest, mark.watch_id):
                             continue
                         whole = whole_text and length == len(han)
                         found.append(
