@@ -585,9 +585,13 @@ class Matcher:
         if len(piece) < 3:
             return found
         seen: set[int] = set()
-        neighbours = self._latin_deletes
-        lookup = neighbours.get
-        pools = [pool for d in (piece, *nz.deletes(piece)) if (pool := lookup(d)) is not None]
+        lookup = self._latin_deletes.get
+        # The piece and its one-deletion strings (nz.deletes), looked up as they are made: most pieces meet
+        # no mark, and a set of them built first costs more than the few repeated lookups it would spare.
+        pools = [pool] if (pool := lookup(piece)) is not None else []
+        for i in range(len(piece)):
+            if (pool := lookup(piece[:i] + piece[i + 1 :])) is not None:
+                pools.append(pool)
         for pool in pools:
             for mark in pool:
                 if id(mark) in seen or mark.kind == "acronym" or mark.key == piece:

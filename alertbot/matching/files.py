@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from alertbot.matching.engine import Matcher
 from alertbot.matching.model import Candidate, Hit, Watch
 
@@ -98,7 +100,15 @@ def _nice_classes(raw: Any) -> frozenset[int] | None:
     return classes
 
 
-_DECODER = json.JSONDecoder()
+def _decode(line: str) -> Any:
+    """One JSON value: orjson for speed (about half of the stdlib's time per line, which a 1M-record file
+    feels); on anything orjson refuses, the stdlib decides, so bad lines get its wording ("Expecting value")
+    and what only the stdlib accepts (NaN, a lone surrogate escape) is read as before."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
 
 # The matcher a forked worker inherits (set in the parent just before the pool starts).
 _WORKER_MATCHER: Matcher | None = None
@@ -120,17 +130,13 @@ def _match_chunk(chunk: tuple[str, int, int]) -> _ChunkResult:
     lines = data.decode("utf-8", errors="replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    decode = _DECODER.raw_decode
+    decode = _decode
     could_match = matcher.could_match
     for number, line in enumerate(lines, start=1):
         if not line or line.isspace():
             continue
-        if line[0].isspace():
-            line = line.lstrip()
         try:
-            obj, end_of_value = decode(line)
-            if end_of_value != len(line) and not line[end_of_value:].isspace():
-                raise json.JSONDecodeError("Extra data", line, end_of_value)
+            obj = decode(line)
             if type(obj) is dict and not could_match(obj.get("kind"), obj.get("text"), obj.get("applicant")):
                 check_record(obj, "")  # nothing to find: only make sure the record is well formed
                 continue

@@ -120,6 +120,12 @@ _NICE_TEXT: dict[int, str] = {
 }
 
 
+def _longest_first(words: frozenset[str]) -> list[str]:
+    """The words, longest (most specific) first, then in code-point order: the same reason text every run
+    (a set's order changes with each process's string hashing)."""
+    return sorted(words, key=lambda word: (-len(word), word))
+
+
 @dataclass(frozen=True, slots=True)
 class IndustryWords:
     """What an enterprise trades in: English word stems (prefix-matched) and Chinese words (substrings)."""
@@ -139,7 +145,7 @@ class IndustryWords:
         folded = nz.fold(name)
         if nz.has_han(folded):
             han = nz.han_only(folded).replace(nz.han_only(skip), "", 1) if skip else nz.han_only(folded)
-            for word in self.han:
+            for word in _longest_first(self.han):
                 if word in han:
                     return word
         # Each word of the mark is skipped once: in "Golden Wind Wind Energy" the second WIND is the trade.
@@ -155,7 +161,7 @@ class IndustryWords:
                 forms.add(token[:-3] + "y")  # candies, dairies
             elif token.endswith("s") and not token.endswith("ss") and len(token) > 3:
                 forms.add(token[:-1])  # foods, beers, teas
-            for stem in self.latin:
+            for stem in _longest_first(self.latin):
                 # Short words only whole (CAR is not CARD); longer ones as stems (REFRIGERAT…, AUTOMOTIVE).
                 if any(form == stem or (len(stem) >= 5 and form.startswith(stem)) for form in forms):
                     return stem

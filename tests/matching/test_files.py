@@ -52,6 +52,32 @@ def test_bad_lines_are_reported_with_line_and_field_and_the_rest_goes_on(tmp_pat
     ]
 
 
+def test_lines_only_the_standard_library_reads_are_read_and_errors_keep_its_wording(tmp_path: Path) -> None:
+    # Lines are parsed by orjson, with the standard library as the judge of what orjson refuses: NaN and a
+    # lone surrogate escape are read as before, and bad lines keep the standard library's wording.
+    records = tmp_path / "records.jsonl"
+    records.write_text(
+        "\n".join(
+            [
+                '{"id": "n1", "kind": "trademark", "text": "SIASUN", "classes": [7], "score": NaN}',
+                '{"id": "s1", "kind": "trademark", "text": "SIASUN \\ud800", "classes": [7]}',
+                '  {"id": "w1", "kind": "trademark", "text": "SIASUN", "classes": [7]}  ',
+                '{"id": "x1", "kind": "trademark", "text": "SIASUN"} trailing',
+                '{"id": "x2", "kind": "trademark", "text": "SIASUN"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    matcher = Matcher(read_watches(FIXTURES / "watchlist_dev.csv"))
+    hits, errors, _ = match_file(matcher, records, workers=1)
+    assert {h["record_id"] for h in hits} == {"n1", "s1", "w1"}
+    assert errors == [
+        f"{records}: line 4: not JSON (Extra data)",
+        f"{records}: line 5: not JSON (Expecting ',' delimiter)",
+    ]
+
+
 def test_parallel_chunks_give_the_same_hits_and_line_numbers_as_one_process(tmp_path: Path) -> None:
     records = tmp_path / "records.jsonl"
     rows = read_table("variants.csv") * 20
