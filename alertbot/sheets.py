@@ -31,15 +31,15 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell as XlsxCell
-from openpyxl.cell.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from typing import IO, TYPE_CHECKING, Any
 
 from alertbot.textsafety import mark
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as XlsxCell
+
+# openpyxl is imported where a workbook is made, not here: CSV users of this module (reading a watchlist for
+# `alertbot match`) are spared its import (about a quarter of a second).
 
 MAX_XLSX_CELL_CHARS = 32_767
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +61,9 @@ def xlsx_cell(sheet: Any, value: object, *, bold: bool = False) -> XlsxCell:
 
     Numbers, booleans and dates keep their types; timezone-aware datetimes are written as naive UTC.
     """
+    from openpyxl.cell.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     if isinstance(value, str):
@@ -92,6 +95,9 @@ def write_xlsx(
     title: str = "Sheet1",
 ) -> None:
     """A one-sheet workbook: a bold, frozen header row, then ``rows``; every text cell is text."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a fresh Workbook always has one sheet

@@ -290,7 +290,9 @@ class Matcher:
                     if len(key) >= 5:
                         self._index_phonetic(mark)
                 if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
-                    self._affix[key[:3]].append(mark)
+                    # Keyed by the first AFFIX_MIN_LEN letters (every such mark has them): a record word's
+                    # slices meet only marks that may start there (three letters met a dozen by chance).
+                    self._affix[key[:AFFIX_MIN_LEN]].append(mark)
             self._index_numerals(mark)
             self.marks.append(mark)
 
@@ -461,7 +463,7 @@ class Matcher:
             if len(word) <= AFFIX_MIN_LEN:
                 continue
             for i in range(len(word) - AFFIX_MIN_LEN + 1):
-                for mark in self._affix.get(word[i : i + 3], ()):
+                for mark in self._affix.get(word[i : i + AFFIX_MIN_LEN], ()):
                     if len(mark.key) >= len(word) or not word.startswith(mark.key, i):
                         continue
                     before, after = word[:i], word[i + len(mark.key) :]
