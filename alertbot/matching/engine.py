@@ -49,6 +49,10 @@ PARTY_FUZZY_MIN_SCORE = 94
 _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional", "numeral"})
 _GLOSS_MAX_WORDS = 4
 """Longest English form of a translated mark looked up in a record (words)."""
+# Mark lengths and how many letters at each end a one-edit neighbour of such a mark keeps: one edit (OSA)
+# touches at most two adjacent letters, so a key of length >= a + b + 1 keeps its first a or its last b letters
+# (a = b). (ends kept, shortest mark, longest mark)
+_TYPO_ENDS: tuple[tuple[int, int, int], ...] = ((3, 7, 10_000), (2, 5, 6), (1, 3, 4))
 _WILDCARD = "\x00"  # stands for the swapped character in the look-alike index
 _NUMBER_RUN_RE = re.compile("[0-9零〇一二两三四五六七八九十廿卅百千]{2,}")
 _VARIANT_ORDER = {name: i for i, name in enumerate(VARIANTS)}
@@ -211,6 +215,9 @@ class Matcher:
         self.watches: dict[str, Watch] = {w.id: w for w in watches}
         self._latin: dict[str, list[_Mark]] = defaultdict(list)
         self._latin_deletes: dict[str, list[_Mark]] = defaultdict(list)
+        self._typo_heads: dict[int, set[str]] = {ends: set() for ends, _, _ in _TYPO_ENDS}
+        self._typo_tails: dict[int, set[str]] = {ends: set() for ends, _, _ in _TYPO_ENDS}
+        self._typo_short_marks = False  # a mark of one or two letters (no end is kept: always look it up)
         self._pinyin: dict[str, list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
         self._phonetic: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
         self._affix: dict[str, list[_Mark]] = defaultdict(list)
@@ -287,6 +294,7 @@ class Matcher:
                     # strings, so a record's piece needs only 1 + len(piece) lookups.
                     for neighbour in {key, *nz.deletes(key)}:
                         self._latin_deletes[neighbour].append(mark)
+                    self._index_typo_ends(key)
                     if len(key) >= 5:
                         self._index_phonetic(mark)
                 if kind == "coined" and len(key) >= AFFIX_MIN_LEN:
@@ -295,6 +303,27 @@ class Matcher:
                     self._affix[key[:AFFIX_MIN_LEN]].append(mark)
             self._index_numerals(mark)
             self.marks.append(mark)
+
+    def _index_typo_ends(self, key: str) -> None:
+        for ends, shortest, _longest in _TYPO_ENDS:
+            if len(key) >= shortest:
+                self._typo_heads[ends].add(key[:ends])
+                self._typo_tails[ends].add(key[-ends:])
+                return
+        self._typo_short_marks = True
+
+    def _may_have_typo_neighbour(self, piece: str) -> bool:
+        """False when no mark can be one edit from ``piece``: every mark of a length within one of the piece's
+        keeps neither end of the piece (see _TYPO_ENDS). Spares most pieces the 1 + len(piece) lookups."""
+        length = len(piece)
+        if length <= 3 and self._typo_short_marks:
+            return True
+        for ends, shortest, longest in _TYPO_ENDS:
+            if shortest - 1 <= length <= longest + 1 and (
+                piece[:ends] in self._typo_heads[ends] or piece[-ends:] in self._typo_tails[ends]
+            ):
+                return True
+        return False
 
     def _index_numerals(self, mark: _Mark) -> None:
         # Chinese numerals and digits are the same mark (廿五 = 25, 三一 = 31), and digits read aloud in
@@ -584,7 +613,7 @@ class Matcher:
 
     def _typo_evidence(self, piece: str, whole: bool, key: str) -> list[_Evidence]:
         found: list[_Evidence] = []
-        if len(piece) < 3:
+        if len(piece) < 3 or not self._may_have_typo_neighbour(piece):
             return found
         seen: set[int] = set()
         lookup = self._latin_deletes.get

@@ -218,3 +218,30 @@ def test_place_names_and_ordinary_words_do_not_hide_marks_by_accident() -> None:
     assert watch_ids("exhibitor", "宁波海新电器有限公司") == ["hisense"]  # a homophone after the place
     assert watch_ids("trademark", "LONGING") == []  # an English word around LONGI
     assert watch_ids("trademark", "MYLONGI") == ["longi"]
+
+
+def _one_edit_neighbours(key: str) -> set[str]:
+    """Every string one OSA edit from ``key``: a letter substituted, inserted or deleted, or two swapped."""
+    found = set()
+    for i in range(len(key) + 1):
+        found.add(key[:i] + "j" + key[i:])
+        if i < len(key):
+            found.add(key[:i] + "j" + key[i + 1 :])
+            found.add(key[:i] + key[i + 1 :])
+        if i + 1 < len(key):
+            found.add(key[:i] + key[i + 1] + key[i] + key[i + 2 :])
+    return found
+
+
+@pytest.mark.parametrize(
+    "mark", ["SKY", "SNOW", "PANDA", "GOLDEN", "SIASUN", "NEUSOFT", "KORBELVIN", "BRILLIANCE"]
+)
+def test_the_typo_prefilter_never_hides_a_mark_one_edit_away(mark: str) -> None:
+    # The typo family skips a record's piece when no mark of a nearby length shares either end with it
+    # (engine._TYPO_ENDS); no single edit anywhere in the mark may make it fail that test.
+    matcher = Matcher([Watch("w", "", "", (mark,), frozenset({9}))])
+    assert mark_kind(mark) != "acronym"
+    pieces = [p for p in _one_edit_neighbours(mark.lower()) if len(p) >= 3]
+    assert pieces
+    assert [p for p in pieces if not matcher._may_have_typo_neighbour(p)] == []
+    assert not matcher._may_have_typo_neighbour("zzzzqqqq")
