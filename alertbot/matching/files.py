@@ -57,7 +57,7 @@ def check_record(obj: Any, where: str) -> frozenset[int]:
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object")
     record_id = obj.get("id")
-    if not record_id or not isinstance(record_id, str | int):
+    if not record_id or not isinstance(record_id, (str, int)):
         raise RecordError(f"{where}: field 'id' is missing or empty")
     kind = obj.get("kind")
     if kind not in RECORD_KINDS:
@@ -84,8 +84,13 @@ _INT_TYPE = frozenset({int})
 _MISSING = object()
 
 
+_ONE_CLASS: dict[int, frozenset[int]] = {c: frozenset({c} if c else ()) for c in _NICE_CLASSES}
+
+
 def _nice_classes(raw: Any) -> frozenset[int] | None:
     """The Nice classes of a record (0, "not yet classified", dropped), or None if malformed."""
+    if type(raw) is list and len(raw) == 1 and type(raw[0]) is int:
+        return _ONE_CLASS.get(raw[0])  # most filings have one class: no tuple, no set
     if type(raw) not in (list, tuple) or not set(map(type, raw)) <= _INT_TYPE:
         return None  # also rejects true/false, which would otherwise pass as 1/0
     key = tuple(raw)

@@ -98,6 +98,10 @@ def test_parallel_chunks_give_the_same_hits_and_line_numbers_as_one_process(tmp_
         ({"id": "x", "kind": "trademark", "applicant": ["a"]}, "field 'applicant'"),
         ({"id": "x", "kind": "trademark", "classes": ["7"]}, "field 'classes'"),
         ({"id": "x", "kind": "trademark", "classes": [True]}, "field 'classes'"),
+        ({"id": "x", "kind": "trademark", "classes": [46]}, "field 'classes'"),
+        ({"id": "x", "kind": "trademark", "classes": [-1]}, "field 'classes'"),
+        ({"id": "x", "kind": "trademark", "classes": [9, 46]}, "field 'classes'"),
+        ({"id": "x", "kind": "trademark", "classes": 9}, "field 'classes'"),
     ],
 )
 def test_candidate_from_json_names_the_bad_field(obj: object, message: str) -> None:
@@ -105,6 +109,10 @@ def test_candidate_from_json_names_the_bad_field(obj: object, message: str) -> N
         candidate_from_json(obj, "f.jsonl: line 3")
 
 
-def test_unclassified_zero_is_dropped() -> None:
-    candidate = candidate_from_json({"id": 7, "kind": "trademark", "text": "A", "classes": [0, 9]}, "x")
-    assert (candidate.id, candidate.classes) == ("7", frozenset({9}))
+@pytest.mark.parametrize(
+    ("classes", "expected"),
+    [([0, 9], {9}), ([0], set()), ([9], {9}), ([45], {45}), ([1, 45, 1], {1, 45}), ([], set())],
+)
+def test_unclassified_zero_is_dropped(classes: list[int], expected: set[int]) -> None:
+    candidate = candidate_from_json({"id": 7, "kind": "trademark", "text": "A", "classes": classes}, "x")
+    assert (candidate.id, candidate.classes) == ("7", frozenset(expected))
