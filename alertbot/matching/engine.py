@@ -354,6 +354,19 @@ class Matcher:
         for mark in latin:
             for word in forms.get(mark.text, ()):
                 self._han_gloss_start[word[:2]].append((mark, word, f"{word}={nz.fold(mark.text)}"))
+        # Marks of two or three English words, or two glued (BLUEMOON), put into Chinese word by word
+        # (蓝色月亮, 和平鸟): a translator's choice of words that no dictionary entry gives whole.
+        composable = [m for m in self.marks if m.kind in ("dictionary", "coined")]
+        composed = translate.composed_chinese_forms(m.text for m in composable)
+        own_chinese: dict[str, set[str]] = defaultdict(set)  # 金风 is GOLDWIND's own mark, not a translation
+        for mark in self.marks:
+            if mark.kind == "chinese":
+                own_chinese[mark.watch_id].add(mark.key)
+        for mark in composable:
+            whole = set(forms.get(mark.text, ())) | own_chinese[mark.watch_id]
+            for word, how in composed.get(mark.text, ()):
+                if word not in whole:
+                    self._han_gloss_start[word[:2]].append((mark, word, how))
 
     def _index_phonetic(self, mark: _Mark) -> None:
         # By consonant frame (the key without its vowels): keys that are equal or one vowel apart share it,

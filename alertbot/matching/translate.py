@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from alertbot.matching import cedict
 from alertbot.matching import normalize as nz
-from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, word_zipf
+from alertbot.matching.lexicon import HAN_INDUSTRY_WORDS, LATIN_PLACES, chinese_zipf, word_zipf
 
 NUMBER_WORDS = {
     str(n): w
@@ -433,3 +433,71 @@ def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
             if target is not None and word not in found.get(target, []):
                 found.setdefault(target, []).append(word)
     return {mark: tuple(words) for mark, words in found.items()}
+
+
+COMPOSED_WORDS_PER_WORD = 3
+"""Chinese words kept per English word when a mark is put into Chinese word by word, the commonest first."""
+COMPOSED_MIN_CHARS = 3
+"""Shortest Chinese form put together word by word (和平鸟, 好宝宝; not 蓝月)."""
+COMPOSED_WORD_ZIPF = 4.0
+"""How common (Zipf, in Chinese text) such a Chinese word must be: 月亮 4.3 and 鸟 4.7 are, while 冰轮 (a
+poetic "moon", 2.1) and 憺 ("peace", 1.5) are no translation a squatter would choose."""
+GLUED_WORD_ZIPF = 4.0
+"""Each half of a glued mark (BLUEMOON, PEACEBIRD) must be this common an English word to count as a word."""
+
+
+def mark_words(mark: str) -> tuple[str, ...]:
+    """The English words of a mark written as two or three words (DOUBLE COIN), or glued into one word from
+    two common words of three letters or more (BLUEMOON → blue moon, PEACEBIRD → peace bird); else ()."""
+    words = nz.fold(mark).split()
+    if not all(w.isalpha() for w in words):
+        return ()
+    if 2 <= len(words) <= 3:
+        return tuple(words)
+    if len(words) != 1:
+        return ()
+    word = words[0]
+    splits = [
+        (word[:k], word[k:])
+        for k in range(3, len(word) - 2)
+        if word_zipf(word[:k]) >= GLUED_WORD_ZIPF and word_zipf(word[k:]) >= GLUED_WORD_ZIPF
+    ]
+    return splits[0] if len(splits) == 1 else ()  # two ways to cut it: neither is sure
+
+
+def composed_chinese_forms(marks: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Chinese forms of English marks of two or three words, put together word by word (BLUE MOON → 蓝色月亮,
+    蓝月亮; PEACEBIRD → 和平鸟), each (form, how). A word's Chinese words are those whose first CC-CEDICT
+    sense glosses it (宝宝 "darling; baby" for BABY); one pass over the dictionary for all marks."""
+    split = {mark: words for mark in marks if (words := mark_words(mark))}
+    wanted = {w for words in split.values() for w in words}
+    if not wanted:
+        return {}
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(wanted)) + r")\b")
+    chinese: dict[str, list[str]] = {}
+    for word, entries in cedict.entries().items():
+        for reading, senses in entries:
+            if reading[:1].isupper() or not senses or not pattern.search(senses[0].lower()):
+                continue
+            for gloss in cedict.glosses_of_sense(senses[0]):
+                if gloss in wanted and word not in chinese.setdefault(gloss, []):
+                    chinese[gloss].append(word)
+    common = {
+        gloss: sorted(
+            (w for w in words if chinese_zipf(w) >= COMPOSED_WORD_ZIPF), key=lambda w: (-chinese_zipf(w), w)
+        )[:COMPOSED_WORDS_PER_WORD]
+        for gloss, words in chinese.items()
+    }
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
+    for mark, words in split.items():
+        options = [common.get(w, []) for w in words]
+        # Three characters or more: two single characters put together (蓝 + 月) are met by chance inside
+        # other words (蓝月湾, a bay), as two-syllable homophones are.
+        forms = {
+            "".join(parts): " + ".join(f"{p}={w}" for p, w in zip(parts, words, strict=True))
+            for parts in itertools.product(*options)
+            if sum(map(len, parts)) >= COMPOSED_MIN_CHARS
+        }
+        if forms:
+            found[mark] = tuple(forms.items())
+    return found

@@ -27,7 +27,7 @@ ROWS = read_table("families_issue10.csv")
 
 @pytest.fixture(scope="module")
 def families_matcher() -> Matcher:
-    """Ten enterprises chosen for the new families (none of them in a held-out set)."""
+    """Enterprises chosen for the new families (none of them in a held-out set)."""
     return Matcher(read_watches(FIXTURES / "watchlist_families.csv"))
 
 
@@ -289,3 +289,32 @@ def test_industry_words_from_a_one_character_trade_and_class_headings() -> None:
     from_class = translate.industry_words("", "", [], [18])
     assert from_class.find("义乌乐园雨伞有限公司", skip="乐园") in ("伞", "雨伞")
     assert translate.industry_words("", "", [], [12]).find("Good Child Strollers Inc.", skip="good child")
+
+
+@pytest.mark.parametrize(
+    ("mark", "words"),
+    [
+        ("DOUBLE COIN", ("double", "coin")),
+        ("BLUEMOON", ("blue", "moon")),
+        ("PEACEBIRD", ("peace", "bird")),
+        ("SIASUN", ()),  # SIA is no common English word
+        ("NEUSOFT", ()),
+        ("HISENSE", ()),  # HI is too short to be a glued word
+        ("GOLDEN BELL TOWER HOTEL", ()),  # four words: a name, not a mark to put into Chinese
+        ("3SBIO", ()),
+    ],
+)
+def test_english_marks_put_into_chinese_are_two_or_three_words(mark: str, words: tuple[str, ...]) -> None:
+    assert translate.mark_words(mark) == words
+
+
+def test_english_marks_are_put_into_common_chinese_words_of_three_characters_or_more() -> None:
+    forms = {
+        mark: dict(found)
+        for mark, found in translate.composed_chinese_forms(["BLUEMOON", "PEACEBIRD"]).items()
+    }
+    assert forms["PEACEBIRD"]["和平鸟"] == "和平=peace + 鸟=bird"
+    assert "蓝色月亮" in forms["BLUEMOON"]
+    assert "蓝月" not in forms["BLUEMOON"]  # two single characters: met by chance inside other words (蓝月湾)
+    assert not any("冰轮" in form for form in forms["BLUEMOON"])  # a poetic "moon" nobody would choose
+    assert translate.composed_chinese_forms(["SIASUN"]) == {}
