@@ -16,6 +16,14 @@ from alertbot.settings import Settings, get_settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # pytest-xdist workers start with COLUMNS=80 and LINES=24 in their environment, which a plain run does
+    # not have. rich fixes a console's width from COLUMNS when the console is made (alertbot.cli makes its
+    # consoles at import), so the CLI tests that widen the output with COLUMNS at invoke time would get
+    # 80-column tables. Drop them, so a worker sees the environment a plain `pytest` run sees.
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "ALERTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -90,3 +98,13 @@ def pg_settings(pg_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 def any_settings(request: pytest.FixtureRequest) -> Settings:
     """The same test on SQLite (embedded) and on PostgreSQL (multi-process deployments)."""
     return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadfile`` in pyproject.toml), hand out the modules that hold ``slow``
+    tests (end-to-end runs of subprocesses, minutes long) first, so no worker starts one of them while the
+    others have nothing left to do. The order within a module, and a plain run's order, stay as collected."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_modules)  # stable: collection order otherwise

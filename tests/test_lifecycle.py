@@ -279,11 +279,15 @@ BIDI_APPLICANT = "\u202egnidarT\u202c Ltd"
 
 @pytest.fixture
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's rich consoles 250 columns wide, so table cells are not wrapped mid-name."""
+    """The CLI's rich consoles 250 columns wide, so table cells are not wrapped mid-name.
+
+    The private ``_width``, not ``width``: monkeypatch would restore ``width`` by setting the width it read
+    back (80 columns without a terminal), fixing the consoles at 80 columns for every later test in the
+    process (those that widen the output with COLUMNS then get cut tables)."""
     from alertbot.cli._common import console, err_console
 
-    monkeypatch.setattr(console, "width", 250)
-    monkeypatch.setattr(err_console, "width", 250)
+    monkeypatch.setattr(console, "_width", 250)
+    monkeypatch.setattr(err_console, "_width", 250)
 
 
 @pytest.mark.usefixtures("wide_console")

@@ -42,7 +42,9 @@ def _read_until(process: subprocess.Popen[str], prefix: str, timeout: float = 30
 @pytest.fixture
 def standin() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     with subprocess.Popen(
-        [sys.executable, "-m", "tests.bot.standin", "--port", str(_free_port())],
+        # --wait 60, not the 15 s default: the bot is started after /start is typed, and on a loaded machine
+        # (the suite's parallel workers) its start-up alone can take longer than 15 s.
+        [sys.executable, "-m", "tests.bot.standin", "--port", str(_free_port()), "--wait", "60"],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -90,7 +92,7 @@ def test_a_typed_start_reaches_the_bot_and_the_reply_is_printed(
         assert process.stdin is not None
         process.stdin.write("/start\n")
         process.stdin.flush()
-        reply = _read_until(process, "[111222333]", timeout=60)
+        reply = _read_until(process, "[111222333]", timeout=90)
     finally:
         bot.send_signal(signal.SIGTERM)
         bot.wait(timeout=60)

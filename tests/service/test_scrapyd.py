@@ -170,7 +170,7 @@ def test_a_dead_nodes_job_is_retried_on_another_and_lands_in_postgres(
         deadline = time.monotonic() + 60
         while not calls:
             assert time.monotonic() < deadline, (first.root / "logs").exists()
-            assert not crawl.done()
+            assert not crawl.done(), crawl.result()  # the outcome says why it ended early
             await asyncio.sleep(0.2)
         first.kill()  # node A dies with the job on it
         return await asyncio.wait_for(crawl, 90)

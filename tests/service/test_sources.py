@@ -203,7 +203,9 @@ def test_an_expo_edition_refuses_a_cron_and_keeps_expo_mode(settings, sqlite_fac
 
 
 def test_sources_list_names_the_zone_and_keeps_the_cron_in_its_own_column(settings, monkeypatch) -> None:
-    monkeypatch.setattr(console, "width", 250)  # one line per source, whatever the test's terminal
+    # One line per source, whatever the test's terminal. The private `_width`, not `width`: monkeypatch would
+    # restore `width` by setting the 80 columns it read back, fixing the console at 80 for later tests.
+    monkeypatch.setattr(console, "_width", 250)
     runner = CliRunner()
     assert runner.invoke(app, ["sources", "schedule", "uspto_tm_daily", "0 15 * * *"]).exit_code == 0
     result = runner.invoke(app, ["sources", "list"], terminal_width=250)
