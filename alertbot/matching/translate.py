@@ -444,11 +444,13 @@ COMPOSED_WORD_ZIPF = 4.0
 poetic "moon", 2.1) and 憺 ("peace", 1.5) are no translation a squatter would choose."""
 GLUED_WORD_ZIPF = 4.0
 """Each half of a glued mark (BLUEMOON, PEACEBIRD) must be this common an English word to count as a word."""
+GLUED_WORD_MIN_LETTERS = 4
+"""And this long: coined marks are often built of three-letter syllables that happen to be words (MAR + NOV)."""
 
 
 def mark_words(mark: str) -> tuple[str, ...]:
     """The English words of a mark written as two or three words (DOUBLE COIN), or glued into one word from
-    two common words of three letters or more (BLUEMOON → blue moon, PEACEBIRD → peace bird); else ()."""
+    two common words of four letters or more (BLUEMOON → blue moon, PEACEBIRD → peace bird); else ()."""
     words = nz.fold(mark).split()
     if not all(w.isalpha() for w in words):
         return ()
@@ -459,7 +461,7 @@ def mark_words(mark: str) -> tuple[str, ...]:
     word = words[0]
     splits = [
         (word[:k], word[k:])
-        for k in range(3, len(word) - 2)
+        for k in range(GLUED_WORD_MIN_LETTERS, len(word) - GLUED_WORD_MIN_LETTERS + 1)
         if word_zipf(word[:k]) >= GLUED_WORD_ZIPF and word_zipf(word[k:]) >= GLUED_WORD_ZIPF
     ]
     return splits[0] if len(splits) == 1 else ()  # two ways to cut it: neither is sure

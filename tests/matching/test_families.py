@@ -300,6 +300,8 @@ def test_industry_words_from_a_one_character_trade_and_class_headings() -> None:
         ("SIASUN", ()),  # SIA is no common English word
         ("NEUSOFT", ()),
         ("HISENSE", ()),  # HI is too short to be a glued word
+        ("MARNOV", ()),  # nor are MAR and NOV: coined marks are built of such syllables
+        ("BLUESKY", ()),
         ("GOLDEN BELL TOWER HOTEL", ()),  # four words: a name, not a mark to put into Chinese
         ("3SBIO", ()),
     ],
