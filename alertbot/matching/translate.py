@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -417,22 +417,26 @@ def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
                 targets.setdefault(text[:-3] + "y", name)
             elif text.endswith("s") and not text.endswith("ss") and len(text) > 3:
                 targets.setdefault(text[:-1], name)
-    if not targets:
-        return {}
-    alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
-    pattern = re.compile(r"\b(?:" + alternatives + r")\b")
     found: dict[str, list[str]] = {}
+    for word, glosses in _first_sense_glosses(targets):
+        target = targets.get(glosses[0]) if glosses and len(word) >= 2 else None
+        if target is not None and word not in found.get(target, []):
+            found.setdefault(target, []).append(word)
+    return {mark: tuple(words) for mark, words in found.items()}
+
+
+def _first_sense_glosses(wanted: Iterable[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(word, glosses of its first sense) for each CC-CEDICT entry with a lowercase reading (no name) whose
+    first sense mentions one of the ``wanted`` English words or phrases, in dictionary order; one pass."""
+    alternatives = "|".join(re.escape(t) for t in sorted(wanted, key=len, reverse=True))
+    if not alternatives:
+        return
+    pattern = re.compile(r"\b(?:" + alternatives + r")\b")
     for word, entries in cedict.entries().items():
-        if len(word) < 2:
-            continue
         for reading, senses in entries:
             if reading[:1].isupper() or not senses or not pattern.search(senses[0].lower()):
                 continue
-            first = cedict.glosses_of_sense(senses[0])
-            target = targets.get(first[0]) if first else None
-            if target is not None and word not in found.get(target, []):
-                found.setdefault(target, []).append(word)
-    return {mark: tuple(words) for mark, words in found.items()}
+            yield word, cedict.glosses_of_sense(senses[0])
 
 
 COMPOSED_WORDS_PER_WORD = 3
@@ -475,15 +479,11 @@ def composed_chinese_forms(marks: Iterable[str]) -> dict[str, tuple[tuple[str, s
     wanted = {w for words in split.values() for w in words}
     if not wanted:
         return {}
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(wanted)) + r")\b")
     chinese: dict[str, list[str]] = {}
-    for word, entries in cedict.entries().items():
-        for reading, senses in entries:
-            if reading[:1].isupper() or not senses or not pattern.search(senses[0].lower()):
-                continue
-            for gloss in cedict.glosses_of_sense(senses[0]):
-                if gloss in wanted and word not in chinese.setdefault(gloss, []):
-                    chinese[gloss].append(word)
+    for word, glosses in _first_sense_glosses(wanted):
+        for gloss in glosses:
+            if gloss in wanted and word not in chinese.setdefault(gloss, []):
+                chinese[gloss].append(word)
     common = {
         gloss: sorted(
             (w for w in words if chinese_zipf(w) >= COMPOSED_WORD_ZIPF), key=lambda w: (-chinese_zipf(w), w)
