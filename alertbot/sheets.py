@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from alertbot.textsafety import mark
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as XlsxCell
+    from openpyxl.styles import Font
 
 # openpyxl is imported where a workbook is made, not here: CSV users of this module (reading a watchlist for
 # `alertbot match`) are spared its import (about a quarter of a second).
@@ -56,26 +58,34 @@ def xlsx_text(value: str) -> str:
     return text
 
 
+@functools.cache
+def _cell_types() -> tuple[Callable[..., XlsxCell], type[Font]]:
+    """openpyxl's cell and font classes, imported on the first cell (an import statement per cell cost a
+    third of the time of making one)."""
+    from openpyxl.cell.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    return WriteOnlyCell, Font
+
+
 def xlsx_cell(sheet: Any, value: object, *, bold: bool = False) -> XlsxCell:
     """A cell for ``sheet.append`` (normal or write-only sheets): strings as text, never formulas.
 
     Numbers, booleans and dates keep their types; timezone-aware datetimes are written as naive UTC.
     """
-    from openpyxl.cell.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
+    write_only_cell, font = _cell_types()
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     if isinstance(value, str):
         text = xlsx_text(value)
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = write_only_cell(sheet, value=text)
         cell.data_type = "s"  # openpyxl made "=…" a formula ("f") and "#N/A" an error ("e")
         if text.startswith(_NEEDS_QUOTE) or text in _ERROR_LOOKALIKES:
             cell.quotePrefix = True
     else:
-        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl checks the type itself
+        cell = write_only_cell(sheet, value=value)
     if bold:
-        cell.font = Font(bold=True)
+        cell.font = font(bold=True)
     return cell
 
 
