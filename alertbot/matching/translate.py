@@ -275,7 +275,9 @@ def _word_glosses(word: str) -> tuple[str, ...]:
 
 OMITTED = "omitted"
 """How a left-out leading character of a mark is shown in a gloss tag (大=omitted + 白兔=white rabbit)."""
-_TRAILING_PREPOSITIONS = frozenset({"for", "to", "with", "of", "on", "at", "in", "from", "by", "about"})
+_TRAILING_PREPOSITIONS = frozenset(
+    {"for", "to", "with", "of", "on", "upon", "at", "in", "from", "by", "about"}
+)
 _NUMERALS = {
     "二": 2,
     "两": 2,
@@ -338,7 +340,11 @@ def _part_glosses(parts: tuple[str, ...]) -> list[list[tuple[str, str]]]:
             plural_next = False
         if i + 1 < len(parts):
             verbs = cedict.verb_glosses(part)
-            choice += [(gerund(g), f"{part}={gerund(g)}") for g, _ in choice if g in verbs and " " not in g]
+            choice += [
+                (gerund(g), f"{part}={gerund(g)}")
+                for g, _ in choice
+                if " " not in g and (g in verbs or any(v.startswith(f"{g} ") for v in verbs))
+            ]
         options.append(choice)
         i += 1
     return options
