@@ -19,7 +19,7 @@ from alertbot.matching import (
 )
 from alertbot.matching import normalize as nz
 from alertbot.matching.files import read_watches
-from alertbot.matching.model import Hit
+from alertbot.matching.model import Hit, Watch
 from tests.matching.conftest import FIXTURES, candidate_from_row, read_table
 
 ROWS = read_table("families_issue10.csv")
@@ -276,6 +276,46 @@ def test_glyph_pairs_swapped_radical_or_right_part(char: str, other: str) -> Non
     right-hand part one or two strokes apart, look alike both ways."""
     assert other in glyphs.look_alikes(char)
     assert char in glyphs.look_alikes(other)
+
+
+_DOCUMENTED_CASE_WATCHES = (
+    Watch(
+        "yinlu",
+        "厦门银鹭食品集团有限公司",
+        "Xiamen Yinlu Foods Group Co., Ltd.",
+        ("银鹭",),
+        frozenset({29, 32}),
+    ),
+    Watch(
+        "mengniu", "内蒙古蒙牛乳业(集团)股份有限公司", "China Mengniu Dairy", ("蒙牛",), frozenset({29, 32})
+    ),
+    Watch("sprite", "可口可乐饮料有限公司", "", ("雪碧",), frozenset({32})),
+    Watch("ksf", "康师傅控股有限公司", "", ("康师傅",), frozenset({29, 30, 32})),
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "classes", "watch", "risk"),
+    [
+        ("trademark", "银鹜", {29}, "yinlu", "high"),
+        ("trademark", "豪牛", {5}, "mengniu", "medium"),
+        ("exhibitor", "呼和浩特豪牛乳业有限公司", set(), "mengniu", "high"),
+        ("trademark", "雷碧", {32}, "sprite", "high"),
+        ("exhibitor", "郑州康帅傅食品有限公司", set(), "ksf", "high"),
+    ],
+    ids=["银鹭-银鹜", "蒙牛-豪牛-other-class", "蒙牛-豪牛-exhibitor", "雪碧-雷碧", "康师傅-康帅傅"],
+)
+def test_lookalikes_of_the_documented_cases(
+    kind: str, text: str, classes: set[int], watch: str, risk: str
+) -> None:
+    """The real 形近字 cases that issue 10 and ../shared/notes/expo-lists.md §4 name are found (two of them,
+    鹭/鹜 and 蒙/豪, only through the table's documented-case pairs: no shape rule reaches them)."""
+    hits = Matcher(_DOCUMENTED_CASE_WATCHES).match(
+        Candidate("r1", kind, text, None, "CN", frozenset(classes))
+    )
+    assert [(h.watch_id, h.variant, h.risk) for h in hits] == [(watch, "lookalike", risk)], [
+        h.to_json() for h in hits
+    ]
 
 
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])

@@ -38,6 +38,15 @@ from alertbot.matching.cedict import word_readings
 
 TOP = 5000
 MAX_STROKE_GAP = 2
+DOCUMENTED_CASES = (
+    ("鹭", "鹜", "case 银鹭/银鹜"),
+    ("蒙", "豪", "case 蒙牛/豪牛"),
+)
+"""Look-alike swaps found in real infringement cases that the shape rules do not reach, kept whatever the
+rules say: 银鹭 → 银鹜 and 蒙牛 → 豪牛 (an AIC case reported by pcbaby.com.cn; ../shared/notes/expo-lists.md
+§4, and issue 10 names both). The other documented swaps there (雪碧 → 雷碧, 康师傅 → 康帅傅, 奥利奥 → 粤利粤) the
+rules already pair. Their differing parts share no strokes (路/敄 over 鸟), so no rule general enough to pair
+them stays precise: a shared component of half the strokes pairs 18,000 more characters (刘/刚/利/刺 …)."""
 
 
 def main(argv: list[str]) -> int:
@@ -53,9 +62,13 @@ def main(argv: list[str]) -> int:
     order, corner, struct, parts = tables["order"], tables["fourangle"], tables["struct"], tables["stroke"]
     ranked = sorted(tables["frequency"].items(), key=lambda t: -t[1])
     chars = [c for c, _ in ranked if c in order and c in corner and "\u4e00" <= c <= "\u9fff"][:TOP]
+
     # A character's readings as a word: pypinyin's first one plus CC-CEDICT's word readings (rare, surname-only
     # or archaic readings such as 大 tài or 个 gě do not make two characters homophones).
-    readings = {c: {pinyin(c, style=Style.NORMAL)[0][0]} | set(word_readings(c)) for c in chars}
+    def word_reading_set(char: str) -> set[str]:
+        return {pinyin(char, style=Style.NORMAL)[0][0]} | set(word_readings(char))
+
+    readings = {c: word_reading_set(c) for c in chars}
 
     def corners(a: str, b: str) -> int:
         x, y = corner.get(a, ""), corner.get(b, "")
@@ -179,11 +192,15 @@ def main(argv: list[str]) -> int:
         return None
 
     pairs: dict[str, dict[str, str]] = {}
+    for a, b, case in DOCUMENTED_CASES:
+        assert not word_reading_set(a) & word_reading_set(b), (a, b)  # a homophone is another family
+        pairs.setdefault(a, {})[b] = case
+        pairs.setdefault(b, {})[a] = case
     for i, a in enumerate(chars):
         for b in chars[i + 1 :]:
             if abs(len(order[a]) - len(order[b])) > MAX_STROKE_GAP:
                 continue
-            if rule := confusable(a, b):
+            if b not in pairs.get(a, {}) and (rule := confusable(a, b)):
                 pairs.setdefault(a, {})[b] = rule
                 pairs.setdefault(b, {})[a] = rule
     with out.open("w", encoding="utf-8") as handle:
