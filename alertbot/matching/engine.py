@@ -231,6 +231,7 @@ class Matcher:
         self._glyph: dict[str, list[tuple[_Mark, int]]] = defaultdict(list)
         self._glyph_lengths: set[int] = set()
         self._numeral: dict[str, list[_Mark]] = defaultdict(list)
+        self._numeral_by_number: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
         self._industry: dict[str, translate.IndustryWords] = {}
         self._own_names: dict[str, set[str]] = defaultdict(set)
         self._affiliate_names: dict[str, set[str]] = defaultdict(set)
@@ -332,6 +333,17 @@ class Matcher:
         if not numeral:
             return
         self._numeral[numeral].append(mark)
+        digits = "".join(ch if ch.isdigit() else " " for ch in numeral).split()
+        if digits and numeral not in digits:
+            # A mark with a number among other characters (道光廿五 → 道光25): a company name holds it with its
+            # trade after it (道光25酒业), so it is looked up by its number, then checked as a substring.
+            for run in dict.fromkeys(digits):
+                self._numeral_by_number[run].append((mark, numeral))
+        if "廿" in mark.text or "卅" in mark.text:
+            # 廿 (niàn) and 卅 (sà) are said as the numbers they write: 廿五 is also ERSHIWU, like 二十五.
+            said = nz.fold(mark.text).replace("廿", "二十").replace("卅", "三十")
+            for reading in nz.pinyin_readings(said)[:2]:
+                self._pinyin["".join(reading)].append((mark, reading))
         if any(ch.isdigit() for ch in mark.text):
             spoken = nz.digits_in_han(nz.fold(mark.text)).replace(" ", "")
             if nz.han_only(spoken) == spoken:  # digits and characters only (999, 361度), not 3SBIO
@@ -784,6 +796,14 @@ class Matcher:
                     if nz.fold(mark.text).replace(" ", "") != run:
                         numeral = ("variant:numeral", f"numeral:{nz.numeral_key(run)}")
                         found.append(_Evidence(mark, "company-name", 90.0, False, numeral))
+        if self._numeral_by_number and nz.has_han(core) and nz.has_numeral(core):
+            keyed, written = nz.numeral_key(core), nz.fold(core).replace(" ", "")
+            for number in dict.fromkeys(re.findall(r"[0-9]+", keyed)):
+                for mark, numeral in self._numeral_by_number.get(number, ()):
+                    # Written as the mark writes it, it is the mark itself (found as such), not a numeral form.
+                    if numeral in keyed and nz.fold(mark.text).replace(" ", "") not in written:
+                        tags = ("variant:numeral", f"numeral:{numeral}")
+                        found.append(_Evidence(mark, "company-name", 90.0, False, tags))
         folded_words = core.split()
         if not nz.has_han(core):
             for ev in self._translation_evidence(folded_words):

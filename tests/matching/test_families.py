@@ -318,6 +318,42 @@ def test_lookalikes_of_the_documented_cases(
     ]
 
 
+_NUMBER_MARK = Watch("cake21", "北京廿一客食品有限公司", "", ("廿一客",), frozenset({30}))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "classes", "variant", "risk"),
+    [
+        (
+            "exhibitor",
+            "上海21客食品有限公司",
+            set(),
+            "company-name",
+            "medium",
+        ),  # the number as digits, trade after
+        ("exhibitor", "上海二十一客烘焙有限公司", set(), "company-name", "medium"),  # as an ordinary numeral
+        ("trademark", "ERSHIYIKE", {30}, "pinyin", "high"),  # 廿 said as the number it writes (二十)
+        ("trademark", "NIANYIKE", {30}, "pinyin", "high"),  # and read as itself
+        (
+            "exhibitor",
+            "北京廿一客食品销售有限公司",
+            set(),
+            None,
+            None,
+        ),  # written as the mark: itself, not a numeral
+    ],
+    ids=["digits-in-name", "numeral-in-name", "said-number", "read-character", "own-name"],
+)
+def test_number_inside_a_chinese_mark(
+    kind: str, text: str, classes: set[int], variant: str | None, risk: str | None
+) -> None:
+    """A mark with a number among its characters (廿一客 = 21客) met in a company name with the trade after it,
+    and in pinyin as the number is said."""
+    hits = Matcher([_NUMBER_MARK]).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    found = [(h.variant, h.risk) for h in hits if "variant:numeral" in h.reasons or h.variant == "pinyin"]
+    assert found == ([(variant, risk)] if variant else []), [h.to_json() for h in hits]
+
+
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
 def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
     assert other not in glyphs.look_alikes(char)
