@@ -799,11 +799,11 @@ class Matcher:
         if self._numeral_by_number and nz.has_han(core) and nz.has_numeral(core):
             keyed, written = nz.numeral_key(core), nz.fold(core).replace(" ", "")
             for number in dict.fromkeys(re.findall(r"[0-9]+", keyed)):
-                for mark, numeral in self._numeral_by_number.get(number, ()):
+                for mark, mark_key in self._numeral_by_number.get(number, ()):
                     # Written as the mark writes it, it is the mark itself (found as such), not a numeral form.
-                    if numeral in keyed and nz.fold(mark.text).replace(" ", "") not in written:
-                        tags = ("variant:numeral", f"numeral:{numeral}")
-                        found.append(_Evidence(mark, "company-name", 90.0, False, tags))
+                    if mark_key in keyed and nz.fold(mark.text).replace(" ", "") not in written:
+                        as_number = ("variant:numeral", f"numeral:{mark_key}")
+                        found.append(_Evidence(mark, "company-name", 90.0, False, as_number))
         folded_words = core.split()
         if not nz.has_han(core):
             for ev in self._translation_evidence(folded_words):
