@@ -3,7 +3,9 @@ place swaps, polyphones) and their exclusions, as a data table, plus the resourc
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -352,6 +354,43 @@ def test_number_inside_a_chinese_mark(
     hits = Matcher([_NUMBER_MARK]).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
     found = [(h.variant, h.risk) for h in hits if "variant:numeral" in h.reasons or h.variant == "pinyin"]
     assert found == ([(variant, risk)] if variant else []), [h.to_json() for h in hits]
+
+
+def _glyph_table_builder() -> Any:
+    path = Path(glyphs.__file__).with_name("data") / "build_glyph_pairs.py"
+    spec = importlib.util.spec_from_file_location("build_glyph_pairs", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rendered_shape_rule_pairs_mutual_nearest_glyphs() -> None:
+    """The rendered-shape rule of the table's builder, run for real (Noto Sans CJK SC drawn with Pillow): each of
+    喜/嘉 and 牧/枚 is the other's nearest glyph; 三 and 五 are near only as a few bars, and nothing pairs 山."""
+    chars = ["喜", "嘉", "牧", "枚", "三", "五", "山", "县", "机", "钢", "克", "康"]
+    found = _glyph_table_builder().rendered_neighbours(chars)
+    assert ("喜", "嘉") in found
+    assert ("牧", "枚") in found
+    assert all(score >= 0.78 for score in found.values())
+    assert not {pair for pair in found if "山" in pair or "机" in pair or "康" in pair}, found
+
+
+@pytest.mark.parametrize(
+    ("char", "other"),
+    [("喜", "嘉"), ("牧", "枚"), ("浦", "涌"), ("鹭", "鹜")],
+)
+def test_glyph_table_holds_rendered_look_alikes(char: str, other: str) -> None:
+    assert other in glyphs.look_alikes(char)
+    assert char in glyphs.look_alikes(other)
+
+
+@pytest.mark.parametrize(
+    ("char", "other"), [("三", "五"), ("买", "笑"), ("机", "钢"), ("山", "县"), ("克", "康")]
+)
+def test_glyph_table_leaves_out_simple_bars_and_unrelated_characters(char: str, other: str) -> None:
+    assert other not in glyphs.look_alikes(char)
 
 
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
