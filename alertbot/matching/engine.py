@@ -748,8 +748,10 @@ class Matcher:
         found: list[_Evidence] = []
         if not self._glyph:
             return found
-        for start in sorted(starts):
+        for start in sorted(starts | {0}):
             for length in self._glyph_lengths:
+                if start not in starts and length < 3:
+                    continue  # a mark that begins with a place (云南白药) is met where the text begins
                 window = han[start : start + length]
                 if len(window) < length:
                     continue

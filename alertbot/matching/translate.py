@@ -410,9 +410,16 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
     return tuple(forms.items())
 
 
+BRAND_SUFFIX = "牌"
+"""The Chinese for "brand" after a brand's name (熊牌, 白象牌): a one-character translation of a mark takes it."""
+BRAND_CHAR_ZIPF = 3.0
+"""How common (Zipf, in Chinese text) that character must be: 熊 4.3, 鹰 3.9, 凤 3.4, but not 凰 2.9 or 牤 1.4."""
+
+
 def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Chinese words of two or more characters whose first meaning in CC-CEDICT is an English word mark
-    (PANDA → 熊猫, ICEBERG → 冰山), for each of ``marks``; one pass over the dictionary for all of them."""
+    (PANDA → 熊猫, ICEBERG → 冰山), and single characters as brands (BEAR → 熊牌), for each of ``marks``; one
+    pass over the dictionary for all of them."""
     targets: dict[str, str] = {}
     for name in marks:
         text = " ".join(nz.fold(name).split())
@@ -425,9 +432,18 @@ def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
                 targets.setdefault(text[:-1], name)
     found: dict[str, list[str]] = {}
     for word, glosses in _first_sense_glosses(targets):
-        target = targets.get(glosses[0]) if glosses and len(word) >= 2 else None
-        if target is not None and word not in found.get(target, []):
-            found.setdefault(target, []).append(word)
+        target = targets.get(glosses[0]) if glosses else None
+        if target is None:
+            continue
+        # One character alone is too common a word to be a mark (熊 is in many names), but with 牌 ("brand")
+        # it is how a Chinese brand says an English word mark (BEAR → 熊牌, EAGLE → 鹰牌).
+        if len(word) == 1 and (
+            glosses[0] in cedict.verb_glosses(word) or chinese_zipf(word) < BRAND_CHAR_ZIPF
+        ):
+            continue  # 忍 "to bear" is no BEAR; 牤 (a dialect word for a bull) no one's brand
+        form = word if len(word) >= 2 else f"{word}{BRAND_SUFFIX}"
+        if form not in found.get(target, []):
+            found.setdefault(target, []).append(form)
     return {mark: tuple(words) for mark, words in found.items()}
 
 

@@ -393,6 +393,49 @@ def test_glyph_table_leaves_out_simple_bars_and_unrelated_characters(char: str, 
     assert other not in glyphs.look_alikes(char)
 
 
+_PLACE_LED_MARK = Watch(
+    "harbinbeer", "哈尔滨啤酒有限公司", "Harbin Brewery", ("哈尔滨啤酒",), frozenset({32})
+)
+_ENGLISH_WORD_MARK = Watch("eagle", "上海鹰牌机械有限公司", "Eagle Machinery", ("EAGLE",), frozenset({7}))
+
+
+@pytest.mark.parametrize(
+    ("watch", "kind", "text", "classes", "variant", "risk"),
+    [
+        (_PLACE_LED_MARK, "exhibitor", "哈尔滨啤洒贸易有限公司", set(), "lookalike", "medium"),
+        (_PLACE_LED_MARK, "exhibitor", "哈尔滨啤洒饮料有限公司", set(), "lookalike", "high"),
+        (_ENGLISH_WORD_MARK, "trademark", "鹰牌", {7}, "translation", "medium"),
+        (_ENGLISH_WORD_MARK, "exhibitor", "宁波鹰牌机械配件有限公司", set(), "translation", "medium"),
+        (_ENGLISH_WORD_MARK, "trademark", "鹰牌", {30}, None, None),  # a translation outside the classes
+    ],
+    ids=[
+        "place-led-lookalike-generic",
+        "place-led-lookalike-industry",
+        "brand-zh",
+        "brand-zh-exhibitor",
+        "brand-other-class",
+    ],
+)
+def test_place_led_look_alikes_and_one_character_brands(
+    watch: Watch, kind: str, text: str, classes: set[int], variant: str | None, risk: str | None
+) -> None:
+    """A mark that begins with a place (哈尔滨啤酒) is met with a look-alike where a company name begins, not
+    only after the name's place; an English word mark whose Chinese is one character is written with 牌."""
+    hits = Matcher([watch]).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    assert [(h.variant, h.risk) for h in hits] == ([(variant, risk)] if variant else []), [
+        h.to_json() for h in hits
+    ]
+
+
+def test_one_character_chinese_forms_are_brands_and_not_verbs() -> None:
+    forms = translate.chinese_forms(["BEAR", "EAGLE", "BULL"])
+    assert "熊牌" in forms["BEAR"]
+    assert "鹰牌" in forms["EAGLE"]
+    assert "忍牌" not in forms["BEAR"]  # 忍 is "to bear" (a verb)
+    assert "牤牌" not in forms["BULL"]  # 牤 is too rare a character to be anyone's brand
+    assert not any(len(form) == 1 for found in forms.values() for form in found)
+
+
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
 def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
     assert other not in glyphs.look_alikes(char)
