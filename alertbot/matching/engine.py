@@ -208,6 +208,13 @@ def _written_as_acronym(name: str, key: str) -> bool:
     return has_lower and any(w.isupper() and nz.skeleton_compact(w) == key for w in words)
 
 
+def _across_words(han: str, start: int) -> bool:
+    """Whether the two characters at ``start`` are split between two words of the text: the first ends a
+    dictionary word begun before it, or the second begins one that goes on after it (三一重工: 一 + 重工)."""
+    before = start > 0 and cedict.is_common_word(han[start - 1 : start + 1])
+    return before or (start + 3 <= len(han) and cedict.is_common_word(han[start + 1 : start + 3]))
+
+
 class Matcher:
     """Compiles a watchlist once; then decides, for each record, which enterprises it is a risk to and why."""
 
@@ -690,6 +697,8 @@ class Matcher:
                 if whole:
                     found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
                 else:
+                    if len(mark.key) == 2 and i not in homophone_starts and _across_words(han, i):
+                        continue  # 三一重工 holds 一重 across two words (三一 + 重工), not as a name
                     tags = ("variant:traditional",) if traditional else ()
                     found.append(
                         _Evidence(mark, "containment", 100.0 * len(mark.key) / len(han), False, tags)

@@ -200,7 +200,9 @@ def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: It
     mark_words = {w for m in marks for w in nz.fold(m).split()} | {
         "".join(r) for m in marks for r in nz.pinyin_readings(m)
     }
-    for word in nz.legal_core(name_en).split() if name_en else ():
+    name_words = nz.legal_core(name_en).split() if name_en else []
+    mark_words |= _translated_mark_words(name_words, marks)
+    for word in name_words:
         trade_word = word.isalpha() and len(word) >= 4 and word not in _NAME_STOPWORDS
         if trade_word and word not in mark_words and word not in LATIN_PLACES:
             latin.add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
@@ -218,6 +220,24 @@ def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: It
                 if " " not in gloss and len(gloss) >= 4:
                     latin.add(gloss)
     return IndustryWords(frozenset(latin), frozenset(han))
+
+
+def _translated_mark_words(name_words: list[str], marks: Iterable[str]) -> set[str]:
+    """The words of an English name that are one of its Chinese marks translated ("Three Squirrels Inc." for
+    三只松鼠): the mark in English, not the trade (a plural counts as its singular)."""
+    singular = [w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w for w in name_words]
+    found: set[str] = set()
+    for mark in marks:
+        if nz.has_han(mark):
+            for form, _how in english_forms(mark):
+                wanted = form.split()
+                for i in range(len(name_words) - len(wanted) + 1):
+                    window = range(i, i + len(wanted))
+                    if all(
+                        name_words[j] == w or singular[j] == w for j, w in zip(window, wanted, strict=True)
+                    ):
+                        found.update(name_words[j] for j in window)
+    return found
 
 
 def _han_words(text: str) -> list[str]:

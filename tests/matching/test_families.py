@@ -436,6 +436,39 @@ def test_one_character_chinese_forms_are_brands_and_not_verbs() -> None:
     assert not any(len(form) == 1 for found in forms.values() for form in found)
 
 
+_TWO_CHARACTER_MARK = Watch("faw", "中国第一汽车集团有限公司", "China FAW Group", ("一汽",), frozenset({12}))
+
+
+@pytest.mark.parametrize(
+    ("text", "alerted"),
+    [
+        ("三一汽车制造有限公司", False),  # 三一 + 汽车: 一汽 across two words
+        ("长春一汽配件有限公司", True),  # after the place: the name's own trade name
+        ("一汽配件有限公司", True),
+        ("华晨一汽配件有限公司", True),  # after another name, not across a word
+    ],
+)
+def test_two_character_mark_inside_a_name_not_across_words(text: str, alerted: bool) -> None:
+    hits = Matcher([_TWO_CHARACTER_MARK]).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    assert bool(hits) is alerted, [h.to_json() for h in hits]
+
+
+def test_industry_words_leave_out_the_mark_translated_in_the_english_name() -> None:
+    """ "Three Squirrels Inc." names the mark 三只松鼠 in English: SQUIRREL is not its trade, so "Three Squirrels
+    Outdoor Equipment" is not a translation beside an industry word."""
+    words = translate.industry_words("三只松鼠股份有限公司", "Three Squirrels Inc.", ["三只松鼠"], [29, 30])
+    assert "squirrel" not in words.latin
+    assert "squirrels" not in words.latin
+    assert words.find("Three Squirrels Outdoor Equipment Co., Ltd.", skip="three squirrel") is None
+    assert words.find("Three Squirrels Nut Foods Co., Ltd.", skip="three squirrel") in (
+        "food",
+        "foods",
+        "nuts",
+    )
+    steel = translate.industry_words("鞍钢集团有限公司", "Angang Steel Company Limited", ["鞍钢"], [])
+    assert "steel" in steel.latin  # the trade, not the mark translated (鞍钢 is not "Angang Steel")
+
+
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
 def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
     assert other not in glyphs.look_alikes(char)
