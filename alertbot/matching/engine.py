@@ -8,6 +8,7 @@ containment and homophones). Only the few marks found that way are scored.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -705,13 +706,20 @@ class Matcher:
                     )
         for mark in self._han.get(han, ()) if len(han) == 1 else ():
             found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
-        syllables = nz.han_syllables(han)
+        choices = nz.han_syllable_choices(han)
         for i in sorted(homophone_starts):
-            if i >= len(syllables) - 1:
+            if i >= len(choices) - 1:
                 continue
-            for mark, reading in self._syllable_start.get((syllables[i], syllables[i + 1]), ()):
+            candidates = [
+                found_mark
+                for first, second in itertools.product(choices[i], choices[i + 1])
+                for found_mark in self._syllable_start.get((first, second), ())
+            ]
+            for mark, reading in candidates:
                 end = i + len(reading)
-                if syllables[i:end] != reading or han[i:end] == mark.key:
+                if end > len(choices) or han[i:end] == mark.key:
+                    continue
+                if not all(syllable in choices[i + k] for k, syllable in enumerate(reading)):
                     continue
                 if len(mark.key) < 3 and not self._ends_trade_name(han[end:], mark.watch_id):
                     continue  # three characters or more, with at most one changed, are no chance reading

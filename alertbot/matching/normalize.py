@@ -366,6 +366,21 @@ def han_syllables(text: str) -> tuple[str, ...]:
     return syllables if len(syllables) == len(han) else tuple(lazy_pinyin(ch)[0] for ch in han)
 
 
+@lru_cache(maxsize=262144)
+def han_syllable_choices(text: str) -> tuple[tuple[str, ...], ...]:
+    """For each Chinese character of ``text``, the readings a speaker may give it: the phrase-aware one first,
+    then the character's other common word reading (靓 is jìng in pypinyin, but liàng in 靓女 and in most names;
+    see _common_readings). Homophone search reads a record with these, as it reads a mark."""
+    syllables = han_syllables(text)
+    han = han_only(to_simplified(unicodedata.normalize("NFKC", text)))
+    if len(syllables) != len(han):
+        return tuple((s,) for s in syllables)
+    return tuple(
+        tuple(dict.fromkeys([s, *(_pinyin_alternatives(r)[0] for r in _common_readings(ch))]))
+        for s, ch in zip(syllables, han, strict=True)
+    )
+
+
 def _forms_by_last_word(forms: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
     index: dict[str, list[tuple[str, ...]]] = {}
     for form in forms:

@@ -469,6 +469,23 @@ def test_industry_words_leave_out_the_mark_translated_in_the_english_name() -> N
     assert "steel" in steel.latin  # the trade, not the mark translated (鞍钢 is not "Angang Steel")
 
 
+_HOMOPHONE_MARK = Watch("liangpin", "良品铺子股份有限公司", "Bestore", ("良品",), frozenset({29, 30}))
+
+
+@pytest.mark.parametrize(
+    ("text", "alerted"),
+    [
+        ("靓品食品有限公司", True),  # 靓 read liàng, as in names (pypinyin alone says jìng)
+        ("量品食品有限公司", True),  # the ordinary homophone, for comparison
+        ("精品食品有限公司", False),  # jīng: 靓's other reading is no reason to hear 良 in 精
+    ],
+)
+def test_homophones_hear_a_record_character_in_its_common_readings(text: str, alerted: bool) -> None:
+    hits = Matcher([_HOMOPHONE_MARK]).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    found = [h for h in hits if "variant:homophone" in h.reasons]
+    assert len(found) == (1 if alerted else 0), [h.to_json() for h in hits]
+
+
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
 def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
     assert other not in glyphs.look_alikes(char)
