@@ -267,7 +267,9 @@ def _segment(han: str) -> tuple[str, ...]:
     while i < len(han):
         for size in range(min(4, len(han) - i), 0, -1):
             piece = han[i : i + size]
-            if size == 1 or piece in entries:
+            # A word with no gloss to give (an entry naming a company: 农夫山泉 "Nongfu Spring, Chinese bottled
+            # water …") is cut further, into words that have one (农夫 farmer + 山 + 泉).
+            if size == 1 or (piece in entries and _word_glosses(piece)):
                 parts.append(piece)
                 i += size
                 break

@@ -93,6 +93,7 @@ def test_a_translation_is_never_high_even_from_a_serial_filer() -> None:
         ("七匹狼", "seven wolves"),  # numeral + measure word: the noun counted
         ("飞鹤", "flying crane"),  # a verb before a noun as its -ing form
         ("辉山", "shining mountain"),  # the same, from "to shine upon" without its trailing preposition
+        ("农夫山泉", "farmer mountain spring"),  # its own entry names the company only: cut into words
     ],
 )
 def test_english_forms_of_chinese_marks(mark: str, form: str) -> None:
