@@ -3,7 +3,6 @@ place swaps, polyphones) and their exclusions, as a data table, plus the resourc
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from alertbot.matching import normalize as nz
 from alertbot.matching.files import read_watches
 from alertbot.matching.model import Hit, Watch
 from tests.matching.conftest import FIXTURES, candidate_from_row, read_table
+from tests.matching.test_heldout import load_module
 
 ROWS = read_table("families_issue10.csv")
 
@@ -358,13 +358,7 @@ def test_number_inside_a_chinese_mark(
 
 
 def _glyph_table_builder() -> Any:
-    path = Path(glyphs.__file__).with_name("data") / "build_glyph_pairs.py"
-    spec = importlib.util.spec_from_file_location("build_glyph_pairs", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(glyphs.__file__).with_name("data") / "build_glyph_pairs.py", "build_glyph_pairs")
 
 
 def test_rendered_shape_rule_pairs_mutual_nearest_glyphs() -> None:

@@ -12,6 +12,7 @@ import importlib.util
 import io
 import itertools
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,16 +36,38 @@ MIN_HIGH_RECALL = 0.95
 KNOWN_SHORTFALLS: dict[tuple[str, str], str] = {}
 
 
-def load_scorer() -> ModuleType:
-    """The shared benchmark's eval_matching.py as a module (it is a script, not a package)."""
-    if not SCORER.is_file():
-        pytest.skip(f"the shared benchmark scorer is not available at {SCORER}")
-    spec = importlib.util.spec_from_file_location("eval_matching", SCORER)
+def load_module(path: Path, name: str) -> ModuleType:
+    """A Python script (a set's generator, the shared scorer, the glyph table's builder) loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_scorer() -> ModuleType:
+    """The shared benchmark's eval_matching.py as a module (it is a script, not a package)."""
+    if not SCORER.is_file():
+        pytest.skip(f"the shared benchmark scorer is not available at {SCORER}")
+    return load_module(SCORER, "eval_matching")
+
+
+def assert_generator_writes(
+    folder: Path, script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any
+) -> None:
+    """A held-out set's committed files are its seeded generator's output, byte for byte (so labels stay
+    reviewable): the generator is run into ``tmp_path`` (with ``settings`` put on its module) and compared."""
+    if not (SHARED_BENCH / "real-marks-dev.jsonl").is_file():
+        pytest.skip("the generator samples filler from the shared real-marks-dev.jsonl, not available here")
+    generator = load_module(folder / script, f"heldout_{folder.name}")
+    monkeypatch.setattr(generator, "HERE", tmp_path)
+    for name, value in settings.items():
+        monkeypatch.setattr(generator, name, value)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # its progress lines
+    assert generator.main() == 0
+    for file_name in ("watchlist.csv", "records.jsonl", "labels.jsonl"):
+        assert (tmp_path / file_name).read_bytes() == (folder / file_name).read_bytes(), file_name
 
 
 def score(labels: Path, predictions: Path) -> dict[str, Any]:

@@ -9,15 +9,20 @@ applies to the new families: every record except the small anchor of old familie
 
 from __future__ import annotations
 
-import importlib.util
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.matching.conftest import SHARED_BENCH
-from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score_new_families, watch_ids
+from tests.matching.test_heldout import (
+    HELDOUT,
+    SETS,
+    assert_generator_writes,
+    read_jsonl,
+    score_new_families,
+    watch_ids,
+)
 
 SET_D = HELDOUT / "d"
 MIN_F1 = 0.95
@@ -47,19 +52,7 @@ def test_set_d_enterprises_are_new() -> None:
 
 
 def test_set_d_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The committed files are the seeded generator's output, byte for byte (so labels stay reviewable)."""
-    if not (SHARED_BENCH / "real-marks-dev.jsonl").is_file():
-        pytest.skip("the generator samples filler from the shared real-marks-dev.jsonl, not available here")
-    spec = importlib.util.spec_from_file_location("heldout_d", SET_D / "build_d.py")
-    assert spec is not None
-    assert spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    monkeypatch.setattr(generator, "HERE", tmp_path)
-    monkeypatch.setattr(generator.base.sys, "stderr", io.StringIO())
-    assert generator.main() == 0
-    for file_name in ("watchlist.csv", "records.jsonl", "labels.jsonl"):
-        assert (tmp_path / file_name).read_bytes() == (SET_D / file_name).read_bytes(), file_name
+    assert_generator_writes(SET_D, "build_d.py", tmp_path, monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,20 @@ families: every record except the small anchor of old families (why = "base-…"
 
 from __future__ import annotations
 
-import importlib.util
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.matching.conftest import SHARED_BENCH
-from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score_new_families, watch_ids
+from tests.matching.test_heldout import (
+    HELDOUT,
+    SETS,
+    assert_generator_writes,
+    read_jsonl,
+    score_new_families,
+    watch_ids,
+)
 
 SET_E = HELDOUT / "e"
 BUNDLED_WATCHLIST = Path(__file__).resolve().parents[2] / "watchlists" / "liaoning-export-enterprises.csv"
@@ -63,19 +68,7 @@ def test_set_e_enterprises_are_new() -> None:
 
 
 def test_set_e_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The committed files are the seeded generator's output, byte for byte (so labels stay reviewable)."""
-    if not (SHARED_BENCH / "real-marks-dev.jsonl").is_file():
-        pytest.skip("the generator samples filler from the shared real-marks-dev.jsonl, not available here")
-    spec = importlib.util.spec_from_file_location("heldout_e", SET_E / "build_e.py")
-    assert spec is not None
-    assert spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    monkeypatch.setattr(generator, "HERE", tmp_path)
-    monkeypatch.setattr(generator.sys, "stderr", io.StringIO())
-    assert generator.main() == 0
-    for file_name in ("watchlist.csv", "records.jsonl", "labels.jsonl"):
-        assert (tmp_path / file_name).read_bytes() == (SET_E / file_name).read_bytes(), file_name
+    assert_generator_writes(SET_E, "build_e.py", tmp_path, monkeypatch)
 
 
 @pytest.fixture(scope="module")
