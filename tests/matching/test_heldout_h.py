@@ -1,0 +1,125 @@
+"""Held-out set H (issue 10): the real `alertbot match` CLI on twenty further enterprises, for the new families.
+
+Set H (tests/fixtures/matching-heldout/h, see its README.md) was built blind, like sets D to G, by someone who had
+not read the matcher's code, on the families issue 10 names: translations both ways, visual look-alikes (形近字),
+homophones (同音字) in exhibitor names and patent applicants, mixed scripts (half pinyin, Wade-Giles, numerals),
+affiliates under spelled-out legal forms, a place swapped in front of the trade name, and their hard negatives. It
+is scored with the shared benchmark's own scorer through the helpers of test_heldout.py. The issue's target
+applies to the new families: every record except the small anchor of old families (why = "base-…").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.matching.conftest import SHARED_BENCH
+from tests.matching.test_heldout import HELDOUT, SETS, read_jsonl, score_new_families, watch_ids
+
+SET_H = HELDOUT / "h"
+REPO = Path(__file__).resolve().parents[2]
+MIN_F1 = 0.95
+MIN_PRECISION = 0.97
+ANCHOR_PREFIX = "base-"
+FIRST_SIGHT_PENDING = "first sight pending: the lead scores set H"
+
+
+def other_watchlists() -> list[Path]:
+    """Every other watchlist of the project: dev, held-out sets A to G, the bundled ones, the table fixtures."""
+    others = [folder / "watchlist.csv" for folder in SETS.values()]
+    others += [HELDOUT / name / "watchlist.csv" for name in ("d", "e", "f", "g")]
+    others += sorted((REPO / "watchlists").glob("*.csv"))
+    others += [
+        REPO / "tests" / "fixtures" / "matching" / name
+        for name in ("watchlist_families.csv", "watchlist_other.csv", "watchlist_dev.csv")
+    ]
+    dev = SHARED_BENCH / "matching-dev" / "watchlist.csv"
+    if dev.is_file():
+        others.append(dev)
+    return others
+
+
+def names_zh(watchlist: Path) -> set[str]:
+    """The Chinese names of a watchlist CSV (second column)."""
+    return {line.split(",", 2)[1] for line in watchlist.read_text("utf-8").splitlines()[1:]}
+
+
+def test_set_h_is_complete_and_consistent() -> None:
+    records, labels = read_jsonl(SET_H / "records.jsonl"), read_jsonl(SET_H / "labels.jsonl")
+    enterprises = watch_ids(SET_H / "watchlist.csv")
+    assert len(enterprises) == 20
+    assert 1000 <= len(records) <= 1200
+    assert [r["id"] for r in records] == [lab["record_id"] for lab in labels]
+    assert len({r["id"] for r in records}) == len(records)
+    assert {r["kind"] for r in records} == {"trademark", "exhibitor", "patent"}
+    for record in records:
+        if record["kind"] == "exhibitor":
+            assert record["source"] in {"cieme-2026", "giic-2026"}, record
+            assert record["booth"], record
+    for label in labels:
+        assert set(label["high"]) <= set(label["watch_ids"]) <= enterprises, label
+        assert label["why"], label
+        if label["why"] == "filler" or label["why"].startswith(("negative-", "affiliate-long-form")):
+            assert label["watch_ids"] == [], label
+
+
+def test_set_h_risk_levels_follow_the_issue() -> None:
+    """Translations are medium, never high; affiliates under long legal forms are never risks."""
+    for label in read_jsonl(SET_H / "labels.jsonl"):
+        if label["why"].startswith("translation-"):
+            assert label["watch_ids"], label
+            assert label["high"] == [], label
+        if label["why"].startswith(("visual-own-class", "visual-exhibitor-industry", "place-swap")):
+            assert label["high"] == label["watch_ids"] != [], label
+
+
+def test_set_h_watchlist_has_the_dev_columns() -> None:
+    header = (SET_H / "watchlist.csv").read_text("utf-8").splitlines()[0]
+    assert header == "id,name_zh,name_en,marks,classes,affiliates,markets,contact"
+
+
+def test_set_h_enterprises_are_new() -> None:
+    """No enterprise of H is in any other watchlist of the project (by id or Chinese name)."""
+    ids = watch_ids(SET_H / "watchlist.csv")
+    names = names_zh(SET_H / "watchlist.csv")
+    others = other_watchlists()
+    assert len(others) >= 12
+    for other in others:
+        assert not ids & watch_ids(other), other
+        assert not names & names_zh(other), other
+
+
+def test_set_h_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed files are the seeded generator's output, byte for byte (so labels stay reviewable)."""
+    if not (SHARED_BENCH / "real-marks-dev.jsonl").is_file():
+        pytest.skip("the generator samples filler from the shared real-marks-dev.jsonl, not available here")
+    spec = importlib.util.spec_from_file_location("heldout_h", SET_H / "build_h.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    monkeypatch.setattr(generator, "HERE", tmp_path)
+    monkeypatch.setattr(generator.sys, "stderr", io.StringIO())
+    assert generator.main() == 0
+    for file_name in ("watchlist.csv", "records.jsonl", "labels.jsonl"):
+        assert (tmp_path / file_name).read_bytes() == (SET_H / file_name).read_bytes(), file_name
+
+
+@pytest.fixture(scope="module")
+def set_h_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Alerts from the real CLI on set H, scored by the shared scorer on the new families only."""
+    return score_new_families(SET_H, tmp_path_factory.mktemp("heldout-h"), ANCHOR_PREFIX)
+
+
+@pytest.mark.xfail(strict=False, reason=FIRST_SIGHT_PENDING)
+def test_set_h_new_families_f1(set_h_result: dict[str, Any]) -> None:
+    assert set_h_result["f1"] >= MIN_F1, set_h_result
+
+
+@pytest.mark.xfail(strict=False, reason=FIRST_SIGHT_PENDING)
+def test_set_h_new_families_precision(set_h_result: dict[str, Any]) -> None:
+    assert set_h_result["precision"] >= MIN_PRECISION, set_h_result
