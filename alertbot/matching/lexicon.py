@@ -229,6 +229,38 @@ SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "godo kaisha",
         "jusik hoesa",
         "chusik hoesa",
+        # The other EU and EEA languages of EUIPO filings, and the forms of the main export markets.
+        "korlatolt felelossegu tarsasag",  # Kft. (Hungary)
+        "zartkoruen mukodo reszvenytarsasag",  # Zrt.
+        "nyilvanosan mukodo reszvenytarsasag",  # Nyrt.
+        "reszvenytarsasag",  # Rt.
+        "spolecnost s rucenim omezenym",  # s.r.o. (Czechia)
+        "spolocnost s rucenim obmedzenym",  # s.r.o. (Slovakia)
+        "akciova spolecnost",  # a.s.
+        "akciova spolocnost",
+        "societate cu raspundere limitata",  # S.R.L. (Romania)
+        "societate pe actiuni",  # S.A.
+        "druzba z omejeno odgovornostjo",  # d.o.o. (Slovenia)
+        "drustvo s ogranicenom odgovornoscu",  # d.o.o. (Croatia)
+        "druzhestvo s ogranichena otgovornost",  # OOD (Bulgaria)
+        "aktsionerno druzhestvo",  # AD
+        "osauhing",  # OÜ (Estonia)
+        "aktsiaselts",  # AS
+        "sabiedriba ar ierobezotu atbildibu",  # SIA (Latvia)
+        "uzdaroji akcine bendrove",  # UAB (Lithuania)
+        "akcine bendrove",  # AB
+        "julkinen osakeyhtio",  # Oyj (Finland)
+        "allmennaksjeselskap",  # ASA (Norway)
+        "handelsbolag",  # HB (Sweden)
+        "societa in accomandita semplice",  # s.a.s. (Italy)
+        "societa in nome collettivo",  # s.n.c.
+        "sociedad anonima de capital variable",  # S.A. de C.V. (Mexico)
+        "sociedade por quotas",  # Lda. (Portugal)
+        "anonim sirketi",  # A.Ş. (Turkey)
+        "limited sirketi",  # Ltd. Şti.
+        "cong ty trach nhiem huu han",  # TNHH (Vietnam)
+        "cong ty co phan",  # CP
+        "perseroan terbatas",  # PT (Indonesia), also written after the name
     )
 )
 ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(

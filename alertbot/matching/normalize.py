@@ -109,7 +109,8 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if has_han(text):
         text = to_simplified(text)
-    text = _AMPERSAND_RE.sub(" and ", text).casefold()
+    # Turkish İ casefolds to i + a combining dot, which the separators would turn into a space (ANONİM).
+    text = _AMPERSAND_RE.sub(" and ", text).casefold().replace("i\u0307", "i")
     return _SEPARATORS_RE.sub(" ", text).strip()
 
 

@@ -52,7 +52,7 @@ SPECIFIC_NOUN_ZIPF = 4.0
 _NICE_TEXT: dict[int, str] = {
     1: "chemical chemistry fertili adhesive resin 化工 化学 肥料 树脂",
     2: "paint varnish coating pigment dye 涂料 油漆 颜料",
-    3: "cosmetic soap perfum detergent laundry shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护 洗衣",
+    3: "cosmetic soap perfum detergent laundry cleaning polish bleach shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护 洗衣",
     4: "lubric fuel candle petrol petroleum grease 石油 润滑 燃料 燃油",
     5: "pharma medicine medical drug vitamin vaccin nutrition herbal 制药 药业 医药 药品 生物 保健",
     6: "metal steel iron alumin hardware copper alloy door doors 钢 铁 金属 五金 铝 铜 合金 钢铁 门业",
@@ -74,7 +74,7 @@ _NICE_TEXT: dict[int, str] = {
         "锅炉 卫浴 家电 电器 热水器"
     ),
     12: (
-        "vehicle auto automobile automotive motors car cars truck bus buses bicycle bike tire tyre "
+        "vehicle auto automobile automotive motors car cars truck bus buses coach coaches bicycle bike tire tyre "
         "boat ship aircraft wheel tractor cycle cycles stroller pram carriage 汽车 客车 轮胎 摩托 船舶 自行车 车业 "
         "汽配 车辆 货车 童车 婴儿车"
     ),

@@ -221,6 +221,13 @@ def test_mixed_script_and_digits_in_pinyin() -> None:
         "Acme Spółka z ograniczoną odpowiedzialnością",
         "Acme Unlimited Liability Company",
         "ACME GMBH",
+        "Acme korlátolt felelősségű társaság",
+        "Acme společnost s ručením omezeným",
+        "Acme societate cu răspundere limitată",
+        "Acme sabiedrība ar ierobežotu atbildību",
+        "Acme Uždaroji akcinė bendrovė",
+        "ACME ANONİM ŞİRKETİ",
+        "Acme Công ty Trách nhiệm Hữu hạn",
     ],
 )
 def test_spelled_out_legal_forms_are_stripped(name: str) -> None:
@@ -446,6 +453,15 @@ _TWO_CHARACTER_MARK = Watch("faw", "中国第一汽车集团有限公司", "Chin
 def test_two_character_mark_inside_a_name_not_across_words(text: str, alerted: bool) -> None:
     hits = Matcher([_TWO_CHARACTER_MARK]).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
     assert bool(hits) is alerted, [h.to_json() for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("classes", "name"),
+    [([12], "Golden Dragon Coach Builders Ltd."), ([3], "White Cat Cleaning Products Pty Ltd")],
+)
+def test_class_heading_words_name_the_trade(classes: list[int], name: str) -> None:
+    """Class 3's heading names cleaning preparations; a coach is class 12's bus."""
+    assert translate.industry_words("", "", [], classes).find(name) is not None
 
 
 def test_industry_words_leave_out_the_mark_translated_in_the_english_name() -> None:
