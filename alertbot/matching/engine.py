@@ -277,8 +277,9 @@ class Matcher:
                         for spelling in nz.wade_giles_spellings(reading):
                             if mark not in self._wade_giles[spelling]:
                                 self._wade_giles[spelling].append(mark)
-                # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once.
-                for form, how in translate.english_forms(spelt):
+                # Translations: the English forms of the mark (CC-CEDICT glosses), compiled once; a number
+                # written in digits at either end stays as written (国窖1573 → NATIONAL CELLAR 1573).
+                for form, how in translate.english_forms(spelt) + translate.forms_with_number(text):
                     self._gloss[form].append((mark, how))
                     self._gloss_first_words.add(form.split(" ", 1)[0])
                     if " " in form:

@@ -438,6 +438,26 @@ BRAND_CHAR_ZIPF = 3.0
 """How common (Zipf, in Chinese text) that character must be: 熊 4.3, 鹰 3.9, 凤 3.4, but not 凰 2.9 or 牤 1.4."""
 
 
+_EDGE_NUMBER_RE = re.compile(r"^([0-9]+)\s*(\D+)$|^(\D+?)\s*([0-9]+)$")
+
+
+@lru_cache(maxsize=65536)
+def forms_with_number(mark: str) -> tuple[tuple[str, str], ...]:
+    """English forms of a Chinese mark with a number in digits at one end, the number kept as written: 国窖1573
+    → NATIONAL CELLAR 1573 (its own forms read the digits as Chinese numerals: 国窖一五七三)."""
+    found = _EDGE_NUMBER_RE.match(nz.fold(mark))
+    if found is None:
+        return ()
+    lead, head, tail, trail = found.groups()
+    words, number = (head, lead) if lead else (tail, trail)
+    if not nz.has_han(words) or nz.han_only(words) != words.replace(" ", ""):
+        return ()
+    return tuple(
+        (f"{number} {form}", f"{number} + {how}") if lead else (f"{form} {number}", f"{how} + {number}")
+        for form, how in english_forms(words)
+    )
+
+
 def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Chinese words of two or more characters whose first meaning in CC-CEDICT is an English word mark
     (PANDA → 熊猫, ICEBERG → 冰山), and single characters as brands (BEAR → 熊牌), for each of ``marks``; one

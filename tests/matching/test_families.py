@@ -100,6 +100,19 @@ def test_english_forms_of_chinese_marks(mark: str, form: str) -> None:
     assert form in dict(translate.english_forms(mark))
 
 
+def test_english_forms_of_a_mark_with_a_number_keep_the_number() -> None:
+    """国窖1573: the characters translated, the digits as written, on the side they are written."""
+    assert "national cellar 1573" in dict(translate.forms_with_number("国窖1573"))
+    assert "999 catch cold quick" in dict(translate.forms_with_number("999感冒灵"))
+    assert translate.forms_with_number("361度") == ()  # one character: no translation
+    assert translate.forms_with_number("3SBIO") == ()
+    watch = Watch("guojiao", "泸州老窖股份有限公司", "", ("国窖1573",), frozenset({33}))
+    hits = Matcher([watch]).match(
+        Candidate("r1", "trademark", "NATIONAL CELLAR 1573", "X", "US", frozenset({33}))
+    )
+    assert [(h.variant, h.risk) for h in hits] == [("translation", "medium")], [h.to_json() for h in hits]
+
+
 def test_english_forms_keep_dictionary_meanings_and_skip_english_pinyin() -> None:
     assert "east wind" not in dict(translate.english_forms("东风"))  # 东风 means "easterly wind"
     assert "new song" not in dict(
