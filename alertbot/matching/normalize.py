@@ -28,6 +28,7 @@ from alertbot.matching.lexicon import (
     HANGUL_LEGAL_FORMS,
     LATIN_LEGAL_PREFIXES,
     LATIN_PLACES,
+    is_dictionary_word,
 )
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -552,7 +553,13 @@ _NOT_WADE_GILES = frozenset("bdgqxzrv")
 
 @lru_cache(maxsize=65536)
 def wade_giles_syllable(word: str) -> tuple[str, ...]:
-    """The pinyin syllables one Wade-Giles syllable can stand for ("ping" → bing, ping; "ku" → gu, ku)."""
+    """The pinyin syllables one Wade-Giles syllable can stand for ("ping" → bing, ping; "ku" → gu, ku; the postal
+    "kiang" → jiang, qiang, but not for an English word written alone: KING SHAN is no 京山)."""
+    return _wade_giles_syllable(word, postal=not is_dictionary_word(word))
+
+
+@lru_cache(maxsize=65536)
+def _wade_giles_syllable(word: str, *, postal: bool) -> tuple[str, ...]:
     if not word.isalpha() or not word.isascii() or word[0] in _NOT_WADE_GILES or "q" in word or "x" in word:
         return ()
     if word[0] == "c" and not word.startswith("ch"):
@@ -570,6 +577,13 @@ def wade_giles_syllable(word: str) -> tuple[str, ...]:
                 candidate = target + pinyin_final
                 if candidate in syllables:
                     found[candidate] = None
+        if postal and initial in ("k", "ts") and final.startswith("i"):
+            # The postal romanisation writes j and q before i as k or ts (Peking 北京, Nanking 南京, Kiangsu
+            # 江苏, Tsingtao 青岛, Tsinan 济南; Wade-Giles has ch there).
+            for target in ("j", "q"):
+                for pinyin_final in _WG_FINALS.get(final, (final,)):
+                    if (candidate := target + pinyin_final) in syllables:
+                        found[candidate] = None
         if initial == "y":
             # Wade-Giles yu is pinyin you (yü, written yu without its dots, is yu); yen is yan, yeh is ye.
             for candidate in {"yu": ("you", "yu"), "yen": ("yan",), "yeh": ("ye",)}.get(word, ()):
@@ -604,7 +618,8 @@ def _wade_giles_of_pinyin() -> dict[str, tuple[str, ...]]:
             if not final:
                 continue
             spelling = initial + final
-            for syllable in wade_giles_syllable(spelling):
+            # Inside a word written in one piece (SHENGKING) a syllable is no English word of its own.
+            for syllable in _wade_giles_syllable(spelling, postal=True):
                 inverse.setdefault(syllable, {})[spelling] = None
     return {syllable: tuple(spellings) for syllable, spellings in inverse.items()}
 

@@ -193,10 +193,21 @@ def test_polyphones_keep_word_readings_only(char: str, kept: str, dropped: str) 
         ("I-li", "yili"),
         ("Yen-tai", "yantai"),
         ("Yü-lin", "yulin"),
+        ("Kiang-su", "jiangsu"),  # the postal romanisation: k before i for j/q (Peking, Kiangsu)
+        ("Tsing-tao", "qingdao"),  # and ts before i (Tsingtao, Tsinan)
     ],
 )
 def test_wade_giles_readings(text: str, spelling: str) -> None:
     assert spelling in nz.wade_giles_readings(text)
+
+
+def test_postal_initials_only_before_i() -> None:
+    assert set(nz.wade_giles_syllable("kiang")) == {"jiang", "qiang"}
+    assert set(nz.wade_giles_syllable("ku")) == {"gu", "ku"}  # not ju: k stands for j/q only before i
+    watch = Watch("shengjing", "盛京银行股份有限公司", "", ("盛京",), frozenset({36}))
+    hits = Matcher([watch]).match(Candidate("r1", "trademark", "SHENGKING", "X", "GB", frozenset({36})))
+    assert [h.variant for h in hits] == ["pinyin"], [h.to_json() for h in hits]
+    assert "jingshan" not in nz.wade_giles_readings("KING SHAN")  # KING written alone is the English word
 
 
 def test_joined_wade_giles_needs_a_spelling_pinyin_never_uses() -> None:
