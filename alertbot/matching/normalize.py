@@ -6,6 +6,7 @@ applicants and exhibitor names repeat a lot in gazettes.
 
 from __future__ import annotations
 
+import importlib.resources
 import itertools
 import re
 import unicodedata
@@ -122,8 +123,33 @@ def tokens(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
-    """Traditional Chinese characters replaced by simplified ones (character-level, no vocabulary changes)."""
-    return str(zhconv.convert(text, "zh-hans"))
+    """Traditional Chinese characters replaced by simplified ones (character-level, no vocabulary changes), and
+    variant characters by the standard ones first (老鼎豊 = 老鼎丰, see _variant_characters)."""
+    return str(zhconv.convert(text.translate(_variant_characters()), "zh-hans"))
+
+
+_VARIANT_TABLES = ("JPVariants", "TWVariants", "HKVariants")
+
+
+@lru_cache(maxsize=1)
+def _variant_characters() -> dict[int, str]:
+    """Variant character → its standard simplified character, from OpenCC's variant tables (Japanese shinjitai,
+    Taiwan and Hong Kong forms; the opencc-python-reimplemented package, Apache-2.0), e.g. 豊 → 丰, 亜 → 亚, 仏 → 佛.
+
+    Only characters outside GB 2312 that zhconv leaves as they are: a variant that is also a standard character
+    of its own (芸, the Japanese form of 藝, is the Chinese 芸 of 芸香) keeps its own meaning."""
+    table: dict[int, str] = {}
+    for name in _VARIANT_TABLES:
+        text = importlib.resources.files("opencc").joinpath(f"dictionary/{name}.txt").read_text("utf-8")
+        for line in text.splitlines():
+            standard, _, variants = line.partition("\t")
+            for variant in variants.split():
+                if len(variant) != 1 or len(standard) != 1 or len(variant.encode("gb2312", "ignore")) == 2:
+                    continue
+                simplified = zhconv.convert(standard, "zh-hans")
+                if zhconv.convert(variant, "zh-hans") == variant and simplified != variant:
+                    table[ord(variant)] = simplified
+    return table
 
 
 @lru_cache(maxsize=262144)

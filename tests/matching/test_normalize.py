@@ -147,6 +147,16 @@ def test_one_vowel_apart_keeps_the_syllables(a: str, b: str, apart: bool) -> Non
         assert nz.consonant_frame(a) == nz.consonant_frame(b)  # the index finds every such pair
 
 
+@pytest.mark.parametrize(
+    ("text", "simplified"),
+    [("老鼎豊", "老鼎丰"), ("亜細亜", "亚细亚"), ("芸香", "芸香"), ("国窖", "国窖"), ("東軟", "东软")],
+)
+def test_variant_characters_are_read_as_standard_ones(text: str, simplified: str) -> None:
+    """Japanese and Taiwan/Hong Kong variant forms (豊 for 豐/丰) fold to the standard simplified character; a
+    variant that is a standard Chinese character of its own (芸) stays."""
+    assert nz.to_simplified(text) == simplified
+
+
 def test_traditional_is_folded_to_simplified() -> None:
     assert nz.fold("華晨 金盃") == "华晨 金杯"
 
