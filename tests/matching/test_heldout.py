@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,6 +35,39 @@ MIN_HIGH_RECALL = 0.95
 # Figures a set is known to miss, by metric, with the measurement behind each: these tests are expected to
 # fail (xfail, not strict) until the matcher improves. Set C was scored once, blind, by its builder.
 KNOWN_SHORTFALLS: dict[tuple[str, str], str] = {}
+
+
+REPO = Path(__file__).resolve().parents[2]
+TABLE_FIXTURES = REPO / "tests" / "fixtures" / "matching"
+
+
+def names_zh(watchlist: Path) -> set[str]:
+    """The Chinese names (second column) of a watchlist CSV."""
+    return {line.split(",", 2)[1] for line in watchlist.read_text("utf-8").splitlines()[1:]}
+
+
+def project_watchlists() -> list[Path]:
+    """Every watchlist of the project: the shared dev set's (when present), the held-out sets', the bundled ones
+    and the matching tests' table fixtures."""
+    found = sorted({HELDOUT / "watchlist.csv", *HELDOUT.glob("*/watchlist.csv")})
+    found += sorted((REPO / "watchlists").glob("*.csv")) + sorted(TABLE_FIXTURES.glob("watchlist_*.csv"))
+    dev = SHARED_BENCH / "matching-dev" / "watchlist.csv"
+    return [*found, dev] if dev.is_file() else found
+
+
+def assert_enterprises_are_new(folder: Path, *, known_overlaps: Iterable[Path] = ()) -> None:
+    """No enterprise of a held-out set is in another watchlist of the project, by id or by Chinese name (a set
+    on enterprises the matcher was written against measures nothing); ``known_overlaps`` are the table fixtures
+    an older set shares enterprises with, said where it is built."""
+    own = folder / "watchlist.csv"
+    ids, names = watch_ids(own), names_zh(own)
+    assert len(ids) == len(names) == 20
+    skipped = set(known_overlaps)
+    others = [path for path in project_watchlists() if path != own and path not in skipped]
+    assert len(others) >= 10
+    for other in others:
+        assert not ids & watch_ids(other), other
+        assert not names & names_zh(other), other
 
 
 def load_module(path: Path, name: str) -> ModuleType:

@@ -12,16 +12,14 @@ families (why = "base-…").
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.matching.conftest import SHARED_BENCH
 from tests.matching.test_heldout import (
     HELDOUT,
-    SETS,
+    assert_enterprises_are_new,
     assert_generator_writes,
     read_jsonl,
     score_new_families,
@@ -29,29 +27,9 @@ from tests.matching.test_heldout import (
 )
 
 SET_F = HELDOUT / "f"
-REPO = Path(__file__).resolve().parents[2]
 MIN_F1 = 0.95
 MIN_PRECISION = 0.97
 ANCHOR_PREFIX = "base-"
-
-
-def ids_and_names(watchlist: Path) -> tuple[set[str], set[str]]:
-    """The enterprise ids and Chinese names of a watchlist CSV."""
-    with watchlist.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {row["id"] for row in rows}, {row["name_zh"] for row in rows}
-
-
-def other_watchlists() -> list[Path]:
-    """Every other watchlist of the project: dev, held-out sets A-E, the bundled ones and the families table."""
-    others = [folder / "watchlist.csv" for folder in SETS.values()]
-    others += [HELDOUT / name / "watchlist.csv" for name in ("d", "e")]
-    others += sorted((REPO / "watchlists").glob("*.csv"))
-    others += [REPO / "tests" / "fixtures" / "matching" / "watchlist_families.csv"]
-    dev = SHARED_BENCH / "matching-dev" / "watchlist.csv"
-    if dev.is_file():
-        others.append(dev)
-    return others
 
 
 def test_set_f_is_complete_and_consistent() -> None:
@@ -81,15 +59,8 @@ def test_set_f_watchlist_has_the_dev_columns() -> None:
 
 
 def test_set_f_enterprises_are_new() -> None:
-    """No enterprise of F is in the dev watchlist, the bundled watchlists, the families table or sets A-E."""
-    ids, names = ids_and_names(SET_F / "watchlist.csv")
-    assert len(ids) == len(names) == 20
-    others = other_watchlists()
-    assert len(others) >= 8
-    for other in others:
-        other_ids, other_names = ids_and_names(other)
-        assert not ids & other_ids, other
-        assert not names & other_names, other
+    """No enterprise of F is in another watchlist of the project (by id or Chinese name)."""
+    assert_enterprises_are_new(SET_F)
 
 
 def test_set_f_is_what_its_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
