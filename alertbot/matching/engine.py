@@ -240,6 +240,7 @@ class Matcher:
         self._glyph_lengths: set[int] = set()
         self._numeral: dict[str, list[_Mark]] = defaultdict(list)
         self._numeral_by_number: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
+        self._place_led: dict[str, list[tuple[_Mark, str, str]]] = defaultdict(list)
         self._industry: dict[str, translate.IndustryWords] = {}
         self._own_names: dict[str, set[str]] = defaultdict(set)
         self._affiliate_names: dict[str, set[str]] = defaultdict(set)
@@ -286,6 +287,11 @@ class Matcher:
                         glued = form.replace(" ", "")  # YELLOWSEA, GOLDENWIND
                         self._gloss[glued].append((mark, how))
                         self._gloss_first_words.add(glued)
+                # A mark that begins with a place (云南白药): its trade name after the place, unless that is an
+                # ordinary word (青岛啤酒's 啤酒), is met behind another place in a company name (贵州白药).
+                trade = nz.strip_han_place(key)
+                if trade != key and len(trade) >= 2 and not cedict.is_common_word(trade):
+                    self._place_led[trade[:2]].append((mark, key[: len(key) - len(trade)], trade))
                 # Visual look-alikes: the mark with one character left open, for each character that has
                 # look-alikes; a record fills the gap with a look-alike of that character.
                 if len(key) >= 2:
@@ -732,8 +738,24 @@ class Matcher:
                 whole = whole_text and len(reading) == len(han)
                 share = 100.0 * len(reading) / len(han)
                 found.append(_Evidence(mark, "homophone", 90.0 if whole else min(90.0, share), whole))
+        if not whole_text and place_end > 0 and self._place_led:
+            found.extend(self._place_swap_evidence(han, place_end))
         found.extend(self._han_translation_evidence(han, homophone_starts, whole_text))
         found.extend(self._look_alike_evidence(han, homophone_starts, whole_text))
+        return found
+
+    def _place_swap_evidence(self, han: str, place_end: int) -> list[_Evidence]:
+        """A company name that puts another place in front of the trade name of a mark beginning with a place
+        (贵州白药 for 云南白药): another company using the mark's 字号, as docs/matching.md says of swapped places."""
+        found: list[_Evidence] = []
+        place, rest = han[:place_end], han[place_end:]
+        for mark, mark_place, trade in self._place_led.get(rest[:2], ()):
+            after = rest[len(trade) :]
+            if place.endswith(mark_place):
+                continue  # the mark's own place is there (郑州中国重汽 keeps 中国重汽 whole): not swapped
+            if rest.startswith(trade) and self._ends_trade_name(after, mark.watch_id):
+                tag = f"place-swapped:{mark_place}→{place}"
+                found.append(_Evidence(mark, "containment", 100.0 * len(trade) / len(han), False, (tag,)))
         return found
 
     def _ends_trade_name(self, rest: str, watch_id: str) -> bool:

@@ -70,6 +70,10 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
     "script:mixed": ("汉字与拼音混写", "Chinese characters and pinyin mixed"),
     "romanisation:wade-giles": ("威妥玛式拼音", "Wade-Giles romanisation of the mark"),
     "industry-word": ("名称中含本企业行业用语", "the name holds a word of the enterprise's industry"),
+    "place-swapped": (
+        "以地名开头的商标，地名被换成另一地名",
+        "a mark that begins with a place, with another place in front of its trade name",
+    ),
     "containment:added-word": ("商标后/前加通用词", "generic word added to the mark"),
     "containment:affix": ("商标前后粘连词缀", "affix glued to the mark"),
     "mark:coined": ("臆造商标（任何类别均受保护）", "coined mark (protected in every class)"),

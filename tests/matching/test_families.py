@@ -533,6 +533,29 @@ def test_homophones_hear_a_record_character_in_its_common_readings(text: str, al
     assert len(found) == (1 if alerted else 0), [h.to_json() for h in hits]
 
 
+_PLACE_LED_MARKS = (
+    Watch("goubuli", "天津狗不理集团有限公司", "", ("天津狗不理",), frozenset({30, 43})),
+    Watch("tsingtao", "青岛啤酒股份有限公司", "", ("青岛啤酒",), frozenset({32})),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("北京狗不理餐饮有限公司", [("goubuli", "place-swapped:天津→北京")]),  # another place, the same 字号
+        ("天津狗不理餐饮有限公司", [("goubuli", None)]),  # the mark itself, whole
+        ("哈尔滨啤酒有限公司", []),  # 啤酒 is an ordinary word: beer, not 青岛啤酒's 字号
+        ("北京狗不理想科技有限公司", []),  # 狗不理 inside a longer word (不理想)
+    ],
+)
+def test_a_mark_that_begins_with_a_place_met_behind_another_place(
+    text: str, expected: list[tuple[str, str | None]]
+) -> None:
+    hits = Matcher(_PLACE_LED_MARKS).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    found = [(h.watch_id, next((r for r in h.reasons if r.startswith("place-swapped:")), None)) for h in hits]
+    assert found == expected, [h.to_json() for h in hits]
+
+
 @pytest.mark.parametrize(("char", "other"), [("杨", "扬"), ("冰", "川"), ("山", "川")])
 def test_glyph_pairs_leave_out_homophones_and_unlike_shapes(char: str, other: str) -> None:
     assert other not in glyphs.look_alikes(char)
