@@ -713,7 +713,7 @@ class Matcher:
                     )
         for mark in self._han.get(han, ()) if len(han) == 1 else ():
             found.append(_Evidence(mark, "traditional" if traditional else "exact", 100.0, True))
-        choices = nz.han_syllable_choices(han)
+        choices = nz.han_syllable_choices(original if len(original) == len(han) else han)
         for i in sorted(homophone_starts):
             if i >= len(choices) - 1:
                 continue

@@ -400,12 +400,27 @@ def han_syllable_choices(text: str) -> tuple[tuple[str, ...], ...]:
     then the character's other common word reading (靓 is jìng in pypinyin, but liàng in 靓女 and in most names;
     see _common_readings). Homophone search reads a record with these, as it reads a mark."""
     syllables = han_syllables(text)
-    han = han_only(to_simplified(unicodedata.normalize("NFKC", text)))
+    written = han_only(unicodedata.normalize("NFKC", text))
+    han = han_only(to_simplified(written))
     if len(syllables) != len(han):
         return tuple((s,) for s in syllables)
+    # A traditional character that simplifies into another word's character keeps its own readings too: 乾
+    # (qián, as in 乾坤) becomes 干 (gān) when simplified, but 双乾 still sounds like 双钱.
+    originals = written if len(written) == len(han) else han
     return tuple(
-        tuple(dict.fromkeys([s, *(_pinyin_alternatives(r)[0] for r in _common_readings(ch))]))
-        for s, ch in zip(syllables, han, strict=True)
+        tuple(
+            dict.fromkeys(
+                [
+                    s,
+                    *(
+                        _pinyin_alternatives(r)[0]
+                        for c in dict.fromkeys((ch, orig))
+                        for r in _common_readings(c)
+                    ),
+                ]
+            )
+        )
+        for s, ch, orig in zip(syllables, han, originals, strict=True)
     )
 
 

@@ -533,6 +533,13 @@ def test_homophones_hear_a_record_character_in_its_common_readings(text: str, al
     assert len(found) == (1 if alerted else 0), [h.to_json() for h in hits]
 
 
+def test_a_traditional_character_keeps_its_own_readings() -> None:
+    """乾 (qián) simplifies to 干 (gān), but the trademark 双乾 still sounds like 双钱."""
+    watch = Watch("doublecoin", "双钱集团股份有限公司", "", ("双钱",), frozenset({12}))
+    hits = Matcher([watch]).match(Candidate("r1", "trademark", "双乾", "X", "CN", frozenset({12})))
+    assert [(h.variant, h.risk) for h in hits] == [("homophone", "medium")], [h.to_json() for h in hits]
+
+
 _PLACE_LED_MARKS = (
     Watch("goubuli", "天津狗不理集团有限公司", "", ("天津狗不理",), frozenset({30, 43})),
     Watch("tsingtao", "青岛啤酒股份有限公司", "", ("青岛啤酒",), frozenset({32})),
