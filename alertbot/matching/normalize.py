@@ -408,20 +408,18 @@ def han_syllable_choices(text: str) -> tuple[tuple[str, ...], ...]:
     # (qián, as in 乾坤) becomes 干 (gān) when simplified, but 双乾 still sounds like 双钱.
     originals = written if len(written) == len(han) else han
     return tuple(
-        tuple(
-            dict.fromkeys(
-                [
-                    s,
-                    *(
-                        _pinyin_alternatives(r)[0]
-                        for c in dict.fromkeys((ch, orig))
-                        for r in _common_readings(c)
-                    ),
-                ]
-            )
-        )
-        for s, ch, orig in zip(syllables, han, originals, strict=True)
+        tuple(dict.fromkeys([syllable, *_spoken_readings(char, original)]))
+        for syllable, char, original in zip(syllables, han, originals, strict=True)
     )
+
+
+def _spoken_readings(*chars: str) -> list[str]:
+    """The common word readings of the characters (see _common_readings), ü written as pinyin writes it."""
+    return [
+        _pinyin_alternatives(reading)[0]
+        for char in dict.fromkeys(chars)
+        for reading in _common_readings(char)
+    ]
 
 
 def _forms_by_last_word(forms: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:

@@ -281,11 +281,8 @@ def _word_glosses(word: str) -> tuple[str, ...]:
     """Glosses of one dictionary word; a single character's as single words (its commonest senses), or its
     first gloss of two words (万 → TEN THOUSAND). A trailing preposition goes (盼 "hope for" → HOPE)."""
     found: list[str] = []
-    for i, gloss in enumerate(cedict.glosses(word)):
+    for i, gloss in enumerate(map(_without_trailing_preposition, cedict.glosses(word))):
         words = gloss.split()
-        if len(words) > 1 and words[-1] in _TRAILING_PREPOSITIONS:
-            words = words[:-1]
-            gloss = " ".join(words)
         if len(word) == 1 and len(words) > (2 if i == 0 else 1):
             continue
         if gloss not in found:
@@ -293,6 +290,12 @@ def _word_glosses(word: str) -> tuple[str, ...]:
         if len(words) == 2 and word_zipf(words[1]) < SPECIFIC_NOUN_ZIPF and words[1] not in found:
             found.append(words[1])  # "tree peony" → "peony"
     return tuple(found[:GLOSSES_PER_WORD])
+
+
+def _without_trailing_preposition(gloss: str) -> str:
+    """A gloss of two words or more without a trailing preposition ("hope for" → "hope", "shine upon" → "shine")."""
+    head, _, last = gloss.rpartition(" ")
+    return head if head and last in _TRAILING_PREPOSITIONS else gloss
 
 
 OMITTED = "omitted"
@@ -361,12 +364,8 @@ def _part_glosses(parts: tuple[str, ...]) -> list[list[tuple[str, str]]]:
             choice = [(plural(g) if " " not in g else g, how) for g, how in choice] + choice
             plural_next = False
         if i + 1 < len(parts):
-            verbs = cedict.verb_glosses(part)
-            choice += [
-                (gerund(g), f"{part}={gerund(g)}")
-                for g, _ in choice
-                if " " not in g and (g in verbs or any(v.startswith(f"{g} ") for v in verbs))
-            ]
+            verbs = {_without_trailing_preposition(v) for v in cedict.verb_glosses(part)}
+            choice += [(gerund(g), f"{part}={gerund(g)}") for g, _ in choice if g in verbs and " " not in g]
         options.append(choice)
         i += 1
     return options

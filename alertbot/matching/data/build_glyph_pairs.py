@@ -63,10 +63,14 @@ RENDER_PIXELS, RENDER_GRID, RENDER_BLUR = 64, 32, 1.5
 
 
 def render_font() -> Path:
-    """Noto Sans CJK SC (SIL OFL), as the mplfonts wheel ships it (a dependency of the report charts)."""
-    import mplfonts
+    """Noto Sans CJK SC (SIL OFL), the report charts' font as the mplfonts wheel ships it; the Debian fallback the
+    charts accept would draw other glyphs, and the table would change with the machine."""
+    from alertbot.report.charts import FONT_FILE_IN_MPLFONTS, cjk_font_path
 
-    return Path(mplfonts.__file__).with_name("fonts") / "NotoSansCJKsc-Regular.otf"
+    font = cjk_font_path()
+    if not font.as_posix().endswith(FONT_FILE_IN_MPLFONTS):
+        raise SystemExit(f"the rendered-shape rule needs mplfonts' {FONT_FILE_IN_MPLFONTS}, found {font}")
+    return font
 
 
 def rendered_neighbours(chars: list[str]) -> dict[tuple[str, str], float]:
