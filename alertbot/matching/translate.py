@@ -39,6 +39,9 @@ MAX_FORMS = 48
 come on top, at most GLOSSES_PER_WORD per way of cutting the mark."""
 GLOSSES_PER_WORD = 4
 """Glosses of one dictionary word combined with the others' (the commonest senses come first)."""
+UNKNOWN_TRADE_MIN, UNKNOWN_TRADE_MAX = 2, 4
+"""Length of a run of characters outside the dictionary, right after the mark in a legal name, that counts as a
+trade word."""
 COMMON_WORD_ZIPF = 5.0
 """A pinyin syllable this frequent in English (SONG, MAN, LONG: among the two thousand commonest words) is an
 English word, not half a translation; rarer ones (HUANG, JIN, BEN: names that English text also holds) are
@@ -208,11 +211,13 @@ def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: It
             latin.add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
     if name_zh:
         rest = nz.strip_han_place(nz.legal_core(name_zh).replace(" ", ""))
+        after_mark = False
         for mark in marks:
             key = nz.han_only(nz.fold(mark))
             if key and rest.startswith(key):
                 rest = rest[len(key) :]
-        for word in _han_words(rest):
+                after_mark = True
+        for word in _han_words(rest, after_mark=after_mark):
             if word in ("集团", "公司", "股份", "有限", "控股"):
                 continue
             han.add(word)
@@ -240,20 +245,26 @@ def _translated_mark_words(name_words: list[str], marks: Iterable[str]) -> set[s
     return found
 
 
-def _han_words(text: str) -> list[str]:
+def _han_words(text: str, *, after_mark: bool = False) -> list[str]:
     """Dictionary words of a Chinese name's trade part, longest first from the left (机器人自动化 → 机器人, 自动化),
-    and a one-character trade with 业 (伞业)."""
-    words = []
+    and a one-character trade with 业 (伞业). Right after the mark (``after_mark``), a run of two to four
+    characters the dictionary lacks counts too when a word follows it (融科 + 储能 + 技术 → 储能): there the
+    name says what the business is, and newer trades (储能 energy storage) are not in the dictionary yet."""
+    words: list[str] = []
+    unknown = ""
     i = 0
     while i < len(text):
         for size in (4, 3, 2):
             piece = text[i : i + size]
             known = piece in HAN_INDUSTRY_WORDS or piece in cedict.entries()
             if len(piece) == size and (known or (size == 2 and piece[1] == "业")):  # 伞业: the umbrella trade
+                if after_mark and len(unknown) == i and UNKNOWN_TRADE_MIN <= i <= UNKNOWN_TRADE_MAX:
+                    words.append(unknown)
                 words.append(piece)
                 i += size
                 break
         else:
+            unknown += text[i]
             i += 1
     return words
 

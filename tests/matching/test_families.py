@@ -577,6 +577,45 @@ def test_industry_words_from_a_one_character_trade_and_class_headings() -> None:
     assert translate.industry_words("", "", [], [12]).find("Good Child Strollers Inc.", skip="good child")
 
 
+_ENERGY_STORAGE = Watch("rongke", "大连融科储能技术发展有限公司", "", ("融科",), frozenset({9}))
+
+
+@pytest.mark.parametrize(
+    ("name_zh", "marks", "word", "expected"),
+    [
+        ("大连融科储能技术发展有限公司", ["融科"], "储能", True),  # right after the mark, before a known word
+        ("隆基绿能科技股份有限公司", ["隆基"], "绿能", True),
+        ("中国一拖集团有限公司", ["东方红"], "一拖", False),  # not after the mark: another trade name
+        ("华润三九医药股份有限公司", ["三九"], "华润", True),  # a dictionary word, as before
+        (
+            "大连融科储能有限公司",
+            ["融科"],
+            "储能",
+            False,
+        ),  # nothing known follows: nothing says it is a trade
+    ],
+)
+def test_industry_words_take_a_new_trade_word_right_after_the_mark(
+    name_zh: str, marks: list[str], word: str, expected: bool
+) -> None:
+    """The dictionary lacks newer trades (储能 energy storage); right after the mark, before a word it knows, a run
+    of two to four characters is what the business is."""
+    assert (word in translate.industry_words(name_zh, "", marks, []).han) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("融料储能科技有限公司", "high"),  # a look-alike beside the trade: high
+        ("荣科储能技术有限公司", "medium"),  # a homophone: medium, as the dev set labels it
+        ("融料商贸有限公司", "medium"),
+    ],
+)
+def test_a_look_alike_or_homophone_beside_a_new_trade_word(text: str, risk: str) -> None:
+    hits = Matcher([_ENERGY_STORAGE]).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    assert [h.risk for h in hits] == [risk], [h.to_json() for h in hits]
+
+
 @pytest.mark.parametrize(
     ("mark", "words"),
     [
