@@ -234,6 +234,8 @@ class Matcher:
         self._syllable_start: dict[tuple[str, str], list[tuple[_Mark, tuple[str, ...]]]] = defaultdict(list)
         self._gloss: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
         self._gloss_first_words: set[str] = set()
+        self._gloss_by_key: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
+        self._gloss_lemmas: set[str] = set()
         self._han_gloss_start: dict[str, list[tuple[_Mark, str, str]]] = defaultdict(list)
         self._wade_giles: dict[str, list[_Mark]] = defaultdict(list)
         self._glyph: dict[str, list[tuple[_Mark, int]]] = defaultdict(list)
@@ -283,6 +285,9 @@ class Matcher:
                 for form, how in translate.english_forms(spelt) + translate.forms_with_number(text):
                     self._gloss[form].append((mark, how))
                     self._gloss_first_words.add(form.split(" ", 1)[0])
+                    said = translate.phrase_key(form.split())
+                    self._gloss_by_key[said].append((mark, how))
+                    self._gloss_lemmas.update(said.split())
                     if " " in form:
                         glued = form.replace(" ", "")  # YELLOWSEA, GOLDENWIND
                         self._gloss[glued].append((mark, how))
@@ -597,6 +602,31 @@ class Matcher:
                     whole = end - start == len(words)
                     share = 100.0 * len(phrase) / max(1, len(" ".join(words)))
                     found.append(_Evidence(mark, "translation", min(85.0, share), whole, (f"gloss:{how}",)))
+        if not found:
+            found = self._reworded_translation_evidence(words)
+        return found
+
+    def _reworded_translation_evidence(self, words: Sequence[str]) -> list[_Evidence]:
+        """English forms of Chinese marks in another word order or inflection (FRAGRANT RICE VILLAGE for 稻香村's
+        "rice fragrant village", PLUM BLOSSOMS for 梅花's "plum blossom", HEAVENLY for 天堂's "heaven")."""
+        found: list[_Evidence] = []
+        lemmas = self._gloss_lemmas
+        known = [
+            w in lemmas or translate.lemma(w) in lemmas or translate.lemma(w, False) in lemmas for w in words
+        ]
+        for start in range(len(words)):
+            if not known[start]:
+                continue
+            for end in range(start + 1, min(len(words), start + _GLOSS_MAX_WORDS) + 1):
+                if not known[end - 1] and words[end - 1] not in ("of", "the"):
+                    break
+                if not known[end - 1]:
+                    continue  # BIRD OF … : a phrase does not end on "of"
+                for mark, how in self._gloss_by_key.get(translate.phrase_key(list(words[start:end])), ()):
+                    whole = end - start == len(words)
+                    share = 100.0 * sum(map(len, words[start:end])) / max(1, sum(map(len, words)))
+                    tags = (f"gloss:{how}", "gloss-reworded")
+                    found.append(_Evidence(mark, "translation", min(85.0, share), whole, tags))
         return found
 
     def _wade_giles_evidence(self, text: str) -> list[_Evidence]:

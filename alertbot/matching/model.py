@@ -65,6 +65,10 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
     "variant:translation": ("商标的中英文翻译", "translation of the mark (Chinese ↔ English)"),
     "pinyin:spaced": ("逐字分写的拼音", "pinyin written syllable by syllable"),
     "gloss": ("所依据的词典释义（CC-CEDICT）", "the dictionary gloss that matched (CC-CEDICT)"),
+    "gloss-reworded": (
+        "译文与释义词序或词形不同（复数、派生词）",
+        "the translation words the gloss in another order or form (a plural, a derived word)",
+    ),
     "glyph": ("被替换的形近字对", "the look-alike character pair that matched"),
     "numeral": ("数字形式", "the numeral form that matched"),
     "script:mixed": ("汉字与拼音混写", "Chinese characters and pinyin mixed"),

@@ -442,6 +442,52 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
     return tuple(forms.items())
 
 
+LEMMA_MIN_ZIPF = 3.0
+"""How common an English word the stem of an inflected or derived word must be to stand for it (PEACEFUL →
+peace, BLOSSOMS → blossom), so that a name is not cut into a word it does not hold (JONES is no "jone")."""
+_PHRASE_FILLERS = frozenset({"of", "the"})
+_DERIVATIONS = (("ness", ""), ("ful", ""), ("ly", ""), ("ies", "y"), ("es", ""), ("s", ""))
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str, derived: bool = True) -> str:
+    """An English word's dictionary form, for comparing a translation with a gloss: a plural (BLOSSOMS → blossom,
+    PANSIES → pansy) and, when ``derived``, an adjective or noun made from a word (HEAVENLY → heaven,
+    BRIGHTNESS → bright) stand for that word, when it is a common one."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement in _DERIVATIONS if derived else _DERIVATIONS[3:]:
+        if not word.endswith(suffix):
+            continue
+        stem = word[: len(word) - len(suffix)] + replacement
+        if suffix in ("es", "s") and word.endswith(("ss", "us", "is")):
+            continue  # GLASS, CACTUS, IRIS
+        if suffix == "es" and not stem.endswith(("s", "x", "z", "ch", "sh", "o")):
+            continue  # JONES is no plural of "jon"
+        if len(stem) >= 3 and word_zipf(stem) >= LEMMA_MIN_ZIPF:
+            return stem
+    return word
+
+
+def phrase_key(words: list[str]) -> str:
+    """What a phrase says, whatever its word order and plurals: its words' lemmas, sorted, without "of" and "the"
+    (FRAGRANT RICE VILLAGE = rice fragrant village, PLUM BLOSSOMS = plum blossom). One word alone also stands
+    for the word it is made from (HEAVENLY = heaven); among others it keeps its sense (LONG PEACE is not 长安's
+    "long peaceful", as the held-out set C labels it). A plural after a number stays plural: a count is part of
+    what the phrase says (NINE SUNS is not "nine sun", set C again)."""
+    content = [w for w in words if w not in _PHRASE_FILLERS]
+    lemmas: list[str] = []
+    for i, word in enumerate(words):
+        if word in _PHRASE_FILLERS:
+            continue
+        after_number = i > 0 and (words[i - 1] in _NUMBER_WORD_SET or words[i - 1].isdigit())
+        lemmas.append(word if after_number else lemma(word, derived=len(content) == 1))
+    return " ".join(sorted(lemmas))
+
+
+_NUMBER_WORD_SET = frozenset(NUMBER_WORDS.values()) - {"zero", "one"}
+
+
 BRAND_SUFFIX = "牌"
 """The Chinese for "brand" after a brand's name (熊牌, 白象牌): a one-character translation of a mark takes it."""
 BRAND_CHAR_ZIPF = 3.0

@@ -577,6 +577,24 @@ def test_industry_words_from_a_one_character_trade_and_class_headings() -> None:
     assert translate.industry_words("", "", [], [12]).find("Good Child Strollers Inc.", skip="good child")
 
 
+@pytest.mark.parametrize(
+    ("phrase", "said"),
+    [
+        ("plum blossoms", "blossom plum"),  # a plural is its singular
+        ("fragrant rice village", "fragrant rice village"),  # the words in any order
+        ("cup of gold", "cup gold"),  # "of" and "the" say nothing
+        ("heavenly", "heaven"),  # one word alone: the word it is made from
+        ("brightness", "bright"),
+        ("long peaceful", "long peaceful"),  # among others a derived word keeps its sense (set C: LONG PEACE)
+        ("nine suns", "nine suns"),  # a count stays (set C: NINE SUNS is not 九阳's "nine sun")
+        ("jones", "jones"),  # no plural of a common word
+        ("glass", "glass"),
+    ],
+)
+def test_a_phrase_is_compared_by_what_it_says(phrase: str, said: str) -> None:
+    assert translate.phrase_key(phrase.split()) == said
+
+
 _ENERGY_STORAGE = Watch("rongke", "大连融科储能技术发展有限公司", "", ("融科",), frozenset({9}))
 
 
