@@ -26,6 +26,7 @@ from alertbot.matching.lexicon import (
     LATIN_PLACES,
     is_common_affix,
     is_dictionary_word,
+    sentence_language,
 )
 from alertbot.matching.model import VARIANTS, Candidate, Hit, Watch, risk_rank
 
@@ -152,6 +153,21 @@ def _ends_a_word(rest: str) -> bool:
     a place does ("…电子", "…(深圳)"), or a one-character trade with 业 ("…面业", "…车业": X业 is how a
     name says what line of business it is in)."""
     return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES) or rest[1:2] == "业"
+
+
+LONGER_WORD_MAX = 6
+"""Longest ordinary word looked for around a mark met inside a text (idioms are four characters, some six)."""
+
+
+def _inside_longer_word(han: str, start: int, size: int) -> bool:
+    """Whether the mark at ``han[start:start + size]`` is part of a longer ordinary word of the text (an idiom
+    such as 八面玲珑, a word such as 理想国 "utopia"): CC-CEDICT words with a lowercase reading only, so that a
+    company's own name in the dictionary is no such word."""
+    for begin in range(max(0, start - LONGER_WORD_MAX + size), start + 1):
+        for end in range(start + size, min(len(han), begin + LONGER_WORD_MAX) + 1):
+            if end - begin > size and cedict.is_common_word(han[begin:end]):
+                return True
+    return False
 
 
 def _inside_longer_pinyin(words: Sequence[str], start: int, end: int) -> bool:
@@ -517,9 +533,12 @@ class Matcher:
                         continue
                     share = 100.0 * len(joined) / len(key)
                     for mark in latin_marks:
-                        found.append(
-                            _Evidence(mark, "containment", share, False, ("containment:added-word",))
-                        )
+                        added: tuple[str, ...] = ("containment:added-word",)
+                        if mark.kind == "coined" and end - start == 1:
+                            # ANKER amid German words (MOIN CARD ANKER DER REGION) may be "anchor" (see _judge)
+                            lang = sentence_language(joined, [*words[:start], *words[end:]])
+                            added += (f"foreign-word:{lang}",) if lang else ()
+                        found.append(_Evidence(mark, "containment", share, False, added))
                     for mark, reading in pinyin_marks:
                         tags = ["containment:added-word", "variant:pinyin"]
                         if end - start > 1 and tuple(words[start:end]) == reading:
@@ -737,6 +756,12 @@ class Matcher:
                 else:
                     if len(mark.key) == 2 and i not in homophone_starts and _across_words(han, i):
                         continue  # 三一重工 holds 一重 across two words (三一 + 重工), not as a name
+                    if 0 < i < place_end and nz.strip_han_place(mark.key) == mark.key:
+                        # 湖北|大仓储 holds 北大仓, 西安|克莱 holds 安克: begun inside the place name (a mark that
+                        # begins with a place, 中国重汽, is met in 郑州中国重汽 where the places are cut)
+                        continue
+                    if _inside_longer_word(han, i, len(mark.key)):
+                        continue  # 八面玲珑 holds 玲珑, 理想国 holds 理想: a word of its own
                     tags = ("variant:traditional",) if traditional else ()
                     found.append(
                         _Evidence(mark, "containment", 100.0 * len(mark.key) / len(han), False, tags)
@@ -986,6 +1011,10 @@ class Matcher:
         exactish = ev.whole and (
             ev.variant in _EXACT_FAMILY or (ev.variant == "pinyin" and "pinyin:spaced" not in ev.tags)
         )
+        if not overlap and any(tag.startswith("foreign-word:") for tag in ev.tags):
+            # A coined mark that is an ordinary word of the language of the words around it, outside the
+            # enterprise's classes, is that word (ANKER in a German slogan is an anchor).
+            return None, (*reasons, "excluded:foreign-word")
         if ev.variant == "translation":
             # A translation is a medium risk at most: a trademark in the enterprise's own classes, or a company
             # name that pairs it with a word of the enterprise's industry.

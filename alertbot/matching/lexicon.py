@@ -8,6 +8,7 @@ resource (``wordfreq``), never by a hand list.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cleanco import prepare_default_terms
@@ -538,6 +539,42 @@ def _frequencies(lang: str) -> dict[str, float]:
     # tokenising (~20 µs a call). Not copied: the table is large.
     table: dict[str, float] = get_frequency_dict(lang)
     return table
+
+
+SENTENCE_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "pl", "sv")
+"""Languages of the trademark texts filed in Europe in which a coined mark may be an ordinary word (ANKER is
+German for anchor): wordfreq's small lists (about 35,000 words each, a few MB), loaded only when needed."""
+SENTENCE_WORD_ZIPF = 3.0
+"""How common the mark and every other word must be in that language for the text to be a sentence of it."""
+SENTENCE_MIN_OTHER_WORDS = 2
+
+
+def _small_frequencies(lang: str) -> dict[str, float]:
+    # wordfreq caches the table itself, as for _frequencies.
+    table: dict[str, float] = get_frequency_dict(lang, wordlist="small")
+    return table
+
+
+def _small_zipf(word: str, lang: str) -> float:
+    frequency = _small_frequencies(lang).get(word, 0.0)
+    return math.log10(frequency) + 9 if frequency > 0 else 0.0
+
+
+def sentence_language(word: str, others: Sequence[str]) -> str | None:
+    """The language (of :data:`SENTENCE_LANGUAGES`) in which ``word`` and every one of ``others`` (two or more
+    words of letters, not all of them English words) are ordinary words, if there is one: "MOIN CARD ANKER DER
+    REGION" is German, and its ANKER is the German for anchor, not the brand."""
+    words = [w for w in others if w.isalpha()]
+    if len(words) < SENTENCE_MIN_OTHER_WORDS or len(words) != len(others):
+        return None
+    if all(_small_zipf(w, "en") >= SENTENCE_WORD_ZIPF for w in words):
+        return None  # POWER BANK is German too, but English first: the brand with English words added
+    for lang in SENTENCE_LANGUAGES:
+        if _small_zipf(word, lang) >= SENTENCE_WORD_ZIPF and all(
+            _small_zipf(w, lang) >= SENTENCE_WORD_ZIPF for w in words
+        ):
+            return lang
+    return None
 
 
 def _zipf(word: str, lang: str) -> float:

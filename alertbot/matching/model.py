@@ -65,6 +65,10 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
     "variant:translation": ("商标的中英文翻译", "translation of the mark (Chinese ↔ English)"),
     "pinyin:spaced": ("逐字分写的拼音", "pinyin written syllable by syllable"),
     "gloss": ("所依据的词典释义（CC-CEDICT）", "the dictionary gloss that matched (CC-CEDICT)"),
+    "foreign-word": (
+        "商标在周围文字的语言中是普通词",
+        "the mark is an ordinary word of the language around it (detail: the language)",
+    ),
     "gloss-reworded": (
         "译文与释义词序或词形不同（复数、派生词）",
         "the translation words the gloss in another order or form (a plural, a derived word)",
@@ -101,6 +105,10 @@ REASON_CODES: Mapping[str, tuple[str, str]] = {
         "applicant matches several watched enterprises (serial filer)",
     ),
     # Why a comparison did not become an alert (shown by ``alertbot match --explain``).
+    "excluded:foreign-word": (
+        "在其他语言的句子中作为普通词使用，且不在本企业类别内",
+        "used as an ordinary word of another language, outside the enterprise's classes",
+    ),
     "excluded:own-filing": ("企业自身的申请/展位", "the enterprise's own filing or booth"),
     "excluded:affiliate": ("关联企业的申请/展位", "a listed affiliate's filing or booth"),
     "excluded:known-party": ("名录内企业或关联企业的名称", "the name of a watched enterprise or affiliate"),

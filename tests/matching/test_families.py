@@ -577,6 +577,54 @@ def test_industry_words_from_a_one_character_trade_and_class_headings() -> None:
     assert translate.industry_words("", "", [], [12]).find("Good Child Strollers Inc.", skip="good child")
 
 
+_SPLIT_MARKS = (
+    Watch("jd", "北京京东世纪贸易有限公司", "", ("京东",), frozenset({35})),
+    Watch("boe", "京东方科技集团股份有限公司", "", ("京东方",), frozenset({9})),
+    Watch("cfmoto", "浙江春风动力股份有限公司", "", ("春风",), frozenset({12})),
+    Watch("sinotruk", "中国重型汽车集团有限公司", "", ("中国重汽",), frozenset({12})),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "alerted"),
+    [
+        ("北京东方科技有限公司", False),  # 北京|东方 holds 京东, begun inside the place name
+        ("北京东方雨虹防水技术股份有限公司", False),  # and 京东方
+        ("合肥京东方光电科技有限公司", True),
+        ("广州京东贸易有限公司", True),  # after the place: the mark
+        ("京东物流有限公司", True),
+        ("春风得意食品有限公司", False),  # inside an idiom (春风得意)
+        ("春风摩托车有限公司", True),
+        ("郑州中国重汽精密机械有限责任公司", True),  # a mark that begins with a place is cut with the places
+    ],
+)
+def test_a_mark_split_across_a_place_or_inside_a_longer_word_is_not_the_mark(
+    text: str, alerted: bool
+) -> None:
+    hits = Matcher(_SPLIT_MARKS).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    assert bool(hits) is alerted, [h.to_json() for h in hits]
+
+
+_ANKER = Watch("anker", "安克创新科技股份有限公司", "Anker Innovations Limited", ("ANKER",), frozenset({9}))
+
+
+@pytest.mark.parametrize(
+    ("text", "classes", "expected"),
+    [
+        ("MOIN CARD ANKER DER REGION", [], None),  # a German sentence: ANKER is an anchor
+        ("Lang lebe Österreich Aktiv & frisch! ANKER frisch!", [30], None),
+        ("MOIN CARD ANKER DER REGION", [9], "medium"),  # in the enterprise's class it stays an alert
+        ("ANKER POWER BANK", [], "low"),  # English words around it: the brand with added words
+        ("ANKER CHARGER", [9], "medium"),
+    ],
+)
+def test_a_coined_mark_amid_words_of_a_language_it_is_a_word_of(
+    text: str, classes: list[int], expected: str | None
+) -> None:
+    hits = Matcher([_ANKER]).match(Candidate("r1", "trademark", text, None, None, frozenset(classes)))
+    assert [h.risk for h in hits] == ([expected] if expected else []), [h.to_json() for h in hits]
+
+
 @pytest.mark.parametrize(
     ("phrase", "said"),
     [
