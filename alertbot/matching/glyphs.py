@@ -6,7 +6,8 @@ structure and component decomposition of the 5,000 commonest characters. It keep
 pairs (the same strokes, one stroke more or changed, a dot radical added, one small component swapped, a
 left radical swapped beside the same right-hand part, a right-hand part changed in one or two strokes beside
 the same radical), the swaps of documented cases (鹭/鹜, 蒙/豪), and pairs of GB 2312 characters whose glyphs,
-drawn in Noto Sans CJK SC, are each other's nearest (喜/嘉, 牧/枚); it drops every pair that shares a reading,
+drawn in Noto Sans CJK SC, are each other's nearest as bitmaps (喜/嘉, 牧/枚) or by stroke directions (完/宪,
+创/刨); it drops every pair that shares a reading,
 because a homophone swap is a family of its own. See the build script for the exact rules and data/README.md
 for provenance and licences.
 """

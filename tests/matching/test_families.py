@@ -408,11 +408,34 @@ def test_rendered_shape_rule_pairs_mutual_nearest_glyphs() -> None:
     """The rendered-shape rule of the table's builder, run for real (Noto Sans CJK SC drawn with Pillow): each of
     喜/嘉 and 牧/枚 is the other's nearest glyph; 三 and 五 are near only as a few bars, and nothing pairs 山."""
     chars = ["喜", "嘉", "牧", "枚", "三", "五", "山", "县", "机", "钢", "克", "康"]
-    found = _glyph_table_builder().rendered_neighbours(chars)
+    builder = _glyph_table_builder()
+    found = builder.rendered_neighbours(chars, builder.glyph_images(chars))
     assert ("喜", "嘉") in found
     assert ("牧", "枚") in found
     assert all(score >= 0.78 for score in found.values())
     assert not {pair for pair in found if "山" in pair or "机" in pair or "康" in pair}, found
+
+
+def test_stroke_direction_rule_pairs_glyphs_whose_strokes_run_alike() -> None:
+    """The stroke-direction rule of the table's builder, run for real: 完/宪, 创/刨 and 泉/泵 (a part drawn a
+    little smaller or shifted) are each other's nearest by stroke directions, nearer than to any other character
+    of the list."""
+    chars = ["完", "宪", "创", "刨", "泉", "泵", "山", "机", "钢", "克", "康", "县"]
+    builder = _glyph_table_builder()
+    found = builder.direction_neighbours(chars, builder.glyph_images(chars))
+    for a, b in (("完", "宪"), ("创", "刨"), ("泉", "泵")):
+        assert (a, b) in found, found
+        others = [score for pair, score in found.items() if pair != (a, b) and {a, b} & set(pair)]
+        assert all(score < found[(a, b)] for score in others), (a, b, found)
+
+
+@pytest.mark.parametrize(
+    ("char", "other"), [("完", "宪"), ("创", "刨"), ("泉", "泵"), ("富", "寓"), ("琪", "珙")]
+)
+def test_glyph_table_holds_stroke_direction_look_alikes(char: str, other: str) -> None:
+    assert glyphs.look_alikes(char)[other].startswith("directions ")
+    assert other in glyphs.look_alikes(char)
+    assert char in glyphs.look_alikes(other)
 
 
 @pytest.mark.parametrize(

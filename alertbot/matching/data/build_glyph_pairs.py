@@ -21,6 +21,8 @@ Only the 5,000 most frequent characters are paired, and only pairs that look nea
   left radical beside a right-hand part one or two strokes apart with three four-corner digits agreeing
   (沈/沅, 洽/治); the bottom of a top-bottom character swapped under a dominant top (雪/雷); a two-stroke
   component added on top (金/全).
+Beside these rules, every character of GB 2312 is drawn in Noto Sans CJK SC and paired with the glyphs it is
+mutually nearest to, as blurred bitmaps (RENDER_*) and by stroke directions (DIRECTION_*).
 Pairs that share a word reading (pypinyin's first reading plus CC-CEDICT's word readings) are homophones, a
 family of their own, and are left out; rare readings (大 tài) do not make a homophone.
 """
@@ -30,6 +32,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
@@ -60,6 +63,12 @@ the stroke rules above pair them precisely: 己/已, 土/士, 大/太) …"""
 RENDER_MIN_CORNERS = 2
 """… and of the same structure with two four-corner digits agreeing (the tables confirm the picture)."""
 RENDER_PIXELS, RENDER_GRID, RENDER_BLUR = 64, 32, 1.5
+DIRECTION_NEIGHBOURS = 3
+"""Stroke-direction rule: two characters of five strokes or more are look-alikes when each is among the other's
+three nearest by where their strokes run which way (a histogram of oriented gradients: 8 × 8 cells of 8 px,
+8 directions). Pixels compare ink; directions compare strokes, so a part drawn a little smaller or shifted
+still counts (完/宪, 创/刨, 泉/泵, 富/寓), where the blurred bitmaps rank them fifth to hundredth."""
+DIRECTION_CELL, DIRECTION_BINS, DIRECTION_BLUR = 8, 8, 1.0
 
 
 def render_font() -> Path:
@@ -73,38 +82,92 @@ def render_font() -> Path:
     return font
 
 
-def rendered_neighbours(chars: list[str]) -> dict[tuple[str, str], float]:
+def glyph_images(chars: list[str]) -> list[Any]:
+    """Each character drawn white on black in Noto Sans CJK SC at 64 px (PIL images, 80 × 80)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(render_font()), RENDER_PIXELS)
+    size = RENDER_PIXELS + 16
+    images = []
+    for char in chars:
+        image = Image.new("L", (size, size), 0)
+        ImageDraw.Draw(image).text((8, -4), char, fill=255, font=font)
+        images.append(image)
+    return images
+
+
+def mutual_nearest(chars: list[str], vectors: Any, neighbours: int) -> dict[tuple[str, str], float]:
+    """(a, b) → cosine for pairs of ``chars`` each among the other's ``neighbours`` nearest (unit ``vectors``)."""
+    import numpy as np
+
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -1.0)
+    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :neighbours]
+    near = [set(map(int, row)) for row in nearest]
+    return {
+        (a, chars[j]): float(similarity[i, j])
+        for i, a in enumerate(chars)
+        for j in sorted(near[i])
+        if i < j and i in near[j]
+    }
+
+
+def unit_rows(rows: list[Any]) -> Any:
+    """The rows centred and scaled to length one, stacked."""
+    import numpy as np
+
+    out = []
+    for row in rows:
+        vector = np.asarray(row, dtype=np.float32).ravel()
+        vector = vector - vector.mean()
+        norm = float(np.linalg.norm(vector))
+        out.append(vector / norm if norm else vector)
+    return np.stack(out)
+
+
+def direction_neighbours(chars: list[str], images: list[Any]) -> dict[tuple[str, str], float]:
+    """(a, b) → similarity for each character's nearest glyphs by stroke direction (see DIRECTION_NEIGHBOURS):
+    each glyph lightly blurred, its gradients binned by direction (8 bins over 180°, each gradient shared
+    between its two nearest bins) in 8 × 8 cells, square-rooted, compared by cosine."""
+    import numpy as np
+    from PIL import ImageFilter
+
+    rows = []
+    for image in images:
+        pixels = np.asarray(image.filter(ImageFilter.GaussianBlur(DIRECTION_BLUR)), dtype=np.float32)
+        dy, dx = np.gradient(pixels)
+        magnitude = np.hypot(dx, dy)
+        angle = (np.arctan2(dy, dx) % np.pi) / np.pi * DIRECTION_BINS
+        low = np.floor(angle).astype(int) % DIRECTION_BINS
+        high = (low + 1) % DIRECTION_BINS
+        share = angle - np.floor(angle)
+        cells = pixels.shape[0] // DIRECTION_CELL
+        span = cells * DIRECTION_CELL
+        histogram = np.zeros((DIRECTION_BINS, cells, cells), np.float32)
+        for k in range(DIRECTION_BINS):
+            weight = magnitude * ((low == k) * (1 - share) + (high == k) * share)
+            histogram[k] = (
+                weight[:span, :span].reshape(cells, DIRECTION_CELL, cells, DIRECTION_CELL).sum(axis=(1, 3))
+            )
+        rows.append(np.sqrt(histogram))
+    return mutual_nearest(chars, unit_rows(rows), DIRECTION_NEIGHBOURS)
+
+
+def rendered_neighbours(chars: list[str], images: list[Any]) -> dict[tuple[str, str], float]:
     """(a, b) → similarity for each character's nearest rendered glyphs among ``chars``: each drawn in Noto Sans
     CJK SC at 64 px, blurred (σ 1.5 px, so a stroke a pixel away still overlaps), scaled to 32×32 and compared
     by cosine; a pair when each is among the other's nearest. This is what a reader sees at a glance, whatever the
     decomposition tables say: 鹭/鹜 (a documented case), 喜/嘉, 牧/枚, 科/料, 浦/涌, which no rule above reaches."""
-    import numpy as np
-    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+    from PIL import Image, ImageFilter
 
-    font = ImageFont.truetype(str(render_font()), RENDER_PIXELS)
-    size = RENDER_PIXELS + 16
-    rows = []
-    for char in chars:
-        image = Image.new("L", (size, size), 0)
-        ImageDraw.Draw(image).text((8, -4), char, fill=255, font=font)
-        small = image.filter(ImageFilter.GaussianBlur(RENDER_BLUR)).resize(
+    rows = [
+        image.filter(ImageFilter.GaussianBlur(RENDER_BLUR)).resize(
             (RENDER_GRID, RENDER_GRID), Image.Resampling.BILINEAR
         )
-        vector = np.asarray(small, dtype=np.float32).ravel()
-        vector -= vector.mean()
-        norm = float(np.linalg.norm(vector))
-        rows.append(vector / norm if norm else vector)
-    glyph = np.stack(rows)
-    similarity = glyph @ glyph.T
-    np.fill_diagonal(similarity, -1.0)
-    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :RENDER_NEIGHBOURS]
-    neighbours = [set(map(int, row)) for row in nearest]
-    found: dict[tuple[str, str], float] = {}
-    for i, a in enumerate(chars):
-        for j in sorted(neighbours[i]):
-            if i < j and i in neighbours[j] and similarity[i, j] >= RENDER_MIN_SIMILARITY:
-                found[(a, chars[j])] = float(similarity[i, j])
-    return found
+        for image in images
+    ]
+    found = mutual_nearest(chars, unit_rows(rows), RENDER_NEIGHBOURS)
+    return {pair: score for pair, score in found.items() if score >= RENDER_MIN_SIMILARITY}
 
 
 def gb2312_chars(ranked: list[str]) -> list[str]:
@@ -268,7 +331,9 @@ def main(argv: list[str]) -> int:
                 pairs.setdefault(b, {})[a] = rule
     # Rendered shapes over GB 2312 (a squatter's look-alike may be rarer than the 5,000 commonest: 珙, 鹜).
     ranked_all = [c for c, _ in ranked if c in order and "\u4e00" <= c <= "\u9fff"]
-    for (a, b), score in rendered_neighbours(gb2312_chars(ranked_all)).items():
+    drawn = gb2312_chars(ranked_all)
+    images = glyph_images(drawn)
+    for (a, b), score in rendered_neighbours(drawn, images).items():
         if b in pairs.get(a, {}) or word_reading_set(a) & word_reading_set(b):
             continue
         if min(len(order.get(a, "")), len(order.get(b, ""))) < RENDER_MIN_STROKES:
@@ -276,6 +341,14 @@ def main(argv: list[str]) -> int:
         if struct.get(a) != struct.get(b) or corners(a, b) < RENDER_MIN_CORNERS:
             continue
         rule = f"rendered {score:.2f}"
+        pairs.setdefault(a, {})[b] = rule
+        pairs.setdefault(b, {})[a] = rule
+    for (a, b), score in direction_neighbours(drawn, images).items():
+        if b in pairs.get(a, {}) or word_reading_set(a) & word_reading_set(b):
+            continue
+        if min(len(order.get(a, "")), len(order.get(b, ""))) < RENDER_MIN_STROKES:
+            continue  # below five strokes the directions pair by chance (丰/羊, 木/水)
+        rule = f"directions {score:.2f}"
         pairs.setdefault(a, {})[b] = rule
         pairs.setdefault(b, {})[a] = rule
     with out.open("w", encoding="utf-8") as handle:
