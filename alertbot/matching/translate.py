@@ -514,6 +514,12 @@ def forms_with_number(mark: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+LATER_SENSES = 2
+"""Senses after the first in which a common word may gloss an English mark (幸运 "fortunate / lucky")."""
+ANY_GLOSS_WORD_ZIPF = 3.5
+"""How common (Zipf, in Chinese text) such a word must be (幸运 4.8, 创始人 4.3, 巅峰 3.8; not 遐终 or 顺气)."""
+
+
 def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Chinese words of two or more characters whose first meaning in CC-CEDICT is an English word mark
     (PANDA → 熊猫, ICEBERG → 冰山), and single characters as brands (BEAR → 熊牌), for each of ``marks``; one
@@ -529,8 +535,14 @@ def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
             elif text.endswith("s") and not text.endswith("ss") and len(text) > 3:
                 targets.setdefault(text[:-1], name)
     found: dict[str, list[str]] = {}
-    for word, glosses in _first_sense_glosses(targets):
+    for word, glosses in _first_sense_glosses(targets, senses=LATER_SENSES + 1):
         target = targets.get(glosses[0]) if glosses else None
+        if target is None and len(word) >= 2 and chinese_zipf(word) >= ANY_GLOSS_WORD_ZIPF:
+            # A common word that glosses the mark in one of its first senses, not the very first (幸运
+            # "fortunate / lucky" for LUCKY, 创始人 "creator / founder" for FOUNDER): the word a translator
+            # reaches for first.
+            verbs = cedict.verb_glosses(word)
+            target = next((targets[g] for g in glosses[1:] if g in targets and g not in verbs), None)
         if target is None:
             continue
         # One character alone is too common a word to be a mark (熊 is in many names), but with 牌 ("brand")
@@ -545,18 +557,20 @@ def chinese_forms(marks: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {mark: tuple(words) for mark, words in found.items()}
 
 
-def _first_sense_glosses(wanted: Iterable[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """(word, glosses of its first sense) for each CC-CEDICT entry with a lowercase reading (no name) whose
-    first sense mentions one of the ``wanted`` English words or phrases, in dictionary order; one pass."""
+def _first_sense_glosses(wanted: Iterable[str], senses: int = 1) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(word, glosses of its first ``senses`` senses, the first sense's first) for each CC-CEDICT entry with a
+    lowercase reading (no name) whose first senses mention one of the ``wanted`` English words or phrases, in
+    dictionary order; one pass."""
     alternatives = "|".join(re.escape(t) for t in sorted(wanted, key=len, reverse=True))
     if not alternatives:
         return
     pattern = re.compile(r"\b(?:" + alternatives + r")\b")
     for word, entries in cedict.entries().items():
-        for reading, senses in entries:
-            if reading[:1].isupper() or not senses or not pattern.search(senses[0].lower()):
+        for reading, meanings in entries:
+            first = meanings[:senses]
+            if reading[:1].isupper() or not first or not pattern.search(" / ".join(first).lower()):
                 continue
-            yield word, cedict.glosses_of_sense(senses[0])
+            yield word, tuple(gloss for sense in first for gloss in cedict.glosses_of_sense(sense))
 
 
 COMPOSED_WORDS_PER_WORD = 3

@@ -666,6 +666,33 @@ def test_a_phrase_is_compared_by_what_it_says(phrase: str, said: str) -> None:
     assert translate.phrase_key(phrase.split()) == said
 
 
+_ENGLISH_WORD_MARKS = (
+    Watch("lucky", "中国乐凯集团有限公司", "China Lucky Group Corporation", ("LUCKY",), frozenset({1, 17})),
+    Watch("founder", "新方正控股发展有限责任公司", "Founder Group", ("FOUNDER",), frozenset({9})),
+    Watch("bear", "小熊电器股份有限公司", "Bear Electric Appliance Co., Ltd.", ("BEAR",), frozenset({11})),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "classes", "watch"),
+    [
+        ("幸运", [1], "lucky"),  # 幸运 "fortunate / lucky": its second sense glosses the mark
+        ("创始人", [9], "founder"),  # 创始人 "creator / founder"
+        ("幸运", [30], None),  # a translation only in the enterprise's classes
+        ("担负", [11], None),  # 担负 "to shoulder / to bear" glosses the verb, not the animal
+        ("遐终", [9], None),  # a rare word is no translator's choice
+    ],
+)
+def test_english_marks_take_common_words_that_gloss_them_in_a_later_sense(
+    text: str, classes: list[int], watch: str | None
+) -> None:
+    hits = Matcher(_ENGLISH_WORD_MARKS).match(
+        Candidate("r1", "trademark", text, "X", "CN", frozenset(classes))
+    )
+    found = [(h.watch_id, h.variant, h.risk) for h in hits]
+    assert found == ([(watch, "translation", "medium")] if watch else []), [h.to_json() for h in hits]
+
+
 _ENERGY_STORAGE = Watch("rongke", "大连融科储能技术发展有限公司", "", ("融科",), frozenset({9}))
 
 
