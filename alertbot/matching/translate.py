@@ -205,6 +205,7 @@ def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: It
     }
     name_words = nz.legal_core(name_en).split() if name_en else []
     mark_words |= _translated_mark_words(name_words, marks)
+    mark_words |= _romanised_name_words(name_zh)
     for word in name_words:
         trade_word = word.isalpha() and len(word) >= 4 and word not in _NAME_STOPWORDS
         if trade_word and word not in mark_words and word not in LATIN_PLACES:
@@ -225,6 +226,18 @@ def industry_words(name_zh: str, name_en: str, marks: Iterable[str], classes: It
                 if " " not in gloss and len(gloss) >= 4:
                     latin.add(gloss)
     return IndustryWords(frozenset(latin), frozenset(han))
+
+
+def _romanised_name_words(name_zh: str) -> set[str]:
+    """The pinyin of every run of two to four characters of a Chinese legal name: an English name's word spelt
+    so (LUZHOU, SHUNXIN) is a place or a trade name romanised, not a word of the trade."""
+    han = nz.han_only(nz.fold(name_zh)) if name_zh else ""
+    return {
+        "".join(reading)
+        for size in (2, 3, 4)
+        for i in range(len(han) - size + 1)
+        for reading in nz.pinyin_readings(han[i : i + size])
+    }
 
 
 def _translated_mark_words(name_words: list[str], marks: Iterable[str]) -> set[str]:

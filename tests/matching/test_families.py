@@ -666,6 +666,24 @@ def test_a_phrase_is_compared_by_what_it_says(phrase: str, said: str) -> None:
     assert translate.phrase_key(phrase.split()) == said
 
 
+@pytest.mark.parametrize(
+    ("name_zh", "name_en", "marks", "not_trade"),
+    [
+        ("泸州老窖股份有限公司", "Luzhou Laojiao Co., Ltd.", ["泸州老窖"], {"luzhou", "laojiao"}),
+        ("宜宾五粮液股份有限公司", "Yibin Wuliangye Co., Ltd.", ["五粮液"], {"yibin"}),
+        ("北京顺鑫农业股份有限公司", "Beijing Shunxin Agriculture Co., Ltd.", ["牛栏山"], {"shunxin"}),
+    ],
+)
+def test_industry_words_leave_out_the_chinese_name_romanised(
+    name_zh: str, name_en: str, marks: list[str], not_trade: set[str]
+) -> None:
+    """An English legal name's word that spells part of the Chinese name in pinyin is a place or a trade name
+    (LUZHOU, SHUNXIN), so "Luzhou Old Cellar Tea Co." holds no word of 泸州老窖's trade."""
+    words = translate.industry_words(name_zh, name_en, marks, [33])
+    assert not not_trade & words.latin, words.latin
+    assert words.find("Luzhou Old Cellar Tea Co., Ltd.", skip="old cellar") is None
+
+
 _ENGLISH_WORD_MARKS = (
     Watch("lucky", "中国乐凯集团有限公司", "China Lucky Group Corporation", ("LUCKY",), frozenset({1, 17})),
     Watch("founder", "新方正控股发展有限责任公司", "Founder Group", ("FOUNDER",), frozenset({9})),
