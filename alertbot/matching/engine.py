@@ -50,6 +50,8 @@ PARTY_FUZZY_MIN_SCORE = 94
 
 _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional", "numeral"})
 _GLOSS_MAX_WORDS = 4
+_STEM_PREFIX = 3
+"""Letters a word shares with its lemma (BLOSSOMS, blossom; HEAVENLY, heaven): a cheap first test."""
 """Longest English form of a translated mark looked up in a record (words)."""
 # Mark lengths and how many letters at each end a one-edit neighbour of such a mark keeps: one edit (OSA)
 # touches at most two adjacent letters, so a key of length >= a + b + 1 keeps its first a or its last b letters
@@ -252,6 +254,7 @@ class Matcher:
         self._gloss_first_words: set[str] = set()
         self._gloss_by_key: dict[str, list[tuple[_Mark, str]]] = defaultdict(list)
         self._gloss_lemmas: set[str] = set()
+        self._gloss_stems: set[str] = set()  # their first letters: most record words are no lemma's form
         self._han_gloss_start: dict[str, list[tuple[_Mark, str, str]]] = defaultdict(list)
         self._wade_giles: dict[str, list[_Mark]] = defaultdict(list)
         self._glyph: dict[str, list[tuple[_Mark, int]]] = defaultdict(list)
@@ -304,6 +307,7 @@ class Matcher:
                     said = translate.phrase_key(form.split())
                     self._gloss_by_key[said].append((mark, how))
                     self._gloss_lemmas.update(said.split())
+                    self._gloss_stems.update(lemma[:_STEM_PREFIX] for lemma in said.split())
                     if " " in form:
                         glued = form.replace(" ", "")  # YELLOWSEA, GOLDENWIND
                         self._gloss[glued].append((mark, how))
@@ -629,9 +633,14 @@ class Matcher:
         """English forms of Chinese marks in another word order or inflection (FRAGRANT RICE VILLAGE for 稻香村's
         "rice fragrant village", PLUM BLOSSOMS for 梅花's "plum blossom", HEAVENLY for 天堂's "heaven")."""
         found: list[_Evidence] = []
+        stems = self._gloss_stems
+        if not any(w[:_STEM_PREFIX] in stems for w in words):
+            return found
         lemmas = self._gloss_lemmas
         known = [
-            w in lemmas or translate.lemma(w) in lemmas or translate.lemma(w, False) in lemmas for w in words
+            w[:_STEM_PREFIX] in stems
+            and (w in lemmas or translate.lemma(w) in lemmas or translate.lemma(w, False) in lemmas)
+            for w in words
         ]
         for start in range(len(words)):
             if not known[start]:
