@@ -28,7 +28,9 @@ SET_J = HELDOUT / "j"
 MIN_F1 = 0.95
 MIN_PRECISION = 0.97
 ANCHOR_PREFIX = "base-"
-FIRST_SIGHT = "issue 10: set J's new families, first sight not yet measured"
+FIRST_SIGHT = (
+    "issue 10: set J's new families are below the target (first sight 0.913 with precision 0.968; README.md)"
+)
 
 
 def test_set_j_is_complete_and_consistent() -> None:
