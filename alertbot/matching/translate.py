@@ -55,9 +55,12 @@ SPECIFIC_NOUN_ZIPF = 4.0
 _NICE_TEXT: dict[int, str] = {
     1: "chemical chemistry fertili adhesive resin 化工 化学 肥料 树脂",
     2: "paint varnish coating pigment dye 涂料 油漆 颜料",
-    3: "cosmetic soap perfum detergent laundry cleaning polish bleach shampoo toothpaste skincare 化妆 日化 香料 洗涤 洗护 洗衣",
+    3: (
+        "cosmetic soap perfum detergent laundry cleaning polish bleach shampoo toothpaste skincare 化妆 日化 香料 "
+        "洗涤 洗护 洗衣 肥皂 香皂 香水 洗发 牙膏 护肤 清洁"
+    ),
     4: "lubric fuel candle petrol petroleum grease 石油 润滑 燃料 燃油",
-    5: "pharma medicine medical drug vitamin vaccin nutrition herbal 制药 药业 医药 药品 生物 保健",
+    5: "pharma medicine medical drug vitamin vaccin nutrition herbal 制药 药业 医药 药品 生物 保健 药物 疫苗 维生素 营养 中药",
     6: "metal steel iron alumin hardware copper alloy door doors 钢 铁 金属 五金 铝 铜 合金 钢铁 门业",
     7: (
         "machine machinery motor engine pump compressor blower fan robot automat bearing valve turbine "
@@ -68,7 +71,7 @@ _NICE_TEXT: dict[int, str] = {
     9: (
         "electronic electric computer software digital camera phone battery semiconductor optic "
         "network instrument sensor display audio 电子 软件 计算机 电脑 数码 通信 通讯 光电 半导体 电池 仪器 "
-        "智能 网络"
+        "智能 网络 电气 相机 手机 电话 光学 传感 显示 音响"
     ),
     10: "medical surgical hospital dental diagnostic imaging 医疗 医用 医学 器械",
     11: (
@@ -96,7 +99,11 @@ _NICE_TEXT: dict[int, str] = {
     22: "rope tent sack 绳网 帐篷",
     23: "yarn thread 纱线",
     24: "textile fabric bedding linen 纺织 面料 家纺 布业",
-    25: "clothing apparel garment fashion shoe shoes footwear wear menswear tailor 服装 服饰 鞋业 制衣 男装",
+    25: (
+        "clothing apparel garment fashion shoe shoes footwear wear menswear tailor knitwear knitting knitted "
+        "underwear hosiery "
+        "服装 服饰 鞋业 制衣 男装 针织 内衣 袜业"
+    ),
     26: "lace button ribbon embroider 花边 纽扣 刺绣",
     27: "carpet rug rugs wallpaper 地毯 壁纸",
     28: "toy toys game games sport sports fitness 玩具 体育 运动 健身",
@@ -109,7 +116,7 @@ _NICE_TEXT: dict[int, str] = {
     32: "beverage drink drinks beer brew brewery juice soda 饮料 啤酒 饮品 矿泉水 果汁",
     33: "wine wines liquor spirit spirits distill baijiu 酒业 白酒 葡萄酒 酿酒",
     34: "tobacco cigar cigarette 烟草 卷烟",
-    35: "advertis retail marketing 广告 零售",
+    35: "advertis retail marketing store stores supermarket 广告 零售 百货 超市 商场",
     36: "financ bank banking insur invest capital realty estate property properties 金融 银行 保险 投资 地产 置业",
     37: "construction repair install maintenance 建设 建筑 工程 安装 维修",
     38: "telecom communication broadcast 通信 电信 广播",
@@ -119,7 +126,7 @@ _NICE_TEXT: dict[int, str] = {
     42: "technology tech software research design engineering scien 科技 技术 软件 研发 设计",
     43: "restaurant hotel catering cafe 餐饮 酒店 饭店",
     44: "hospital clinic health beauty 医院 医疗 美容 健康",
-    45: "legal security 法律 安保",
+    45: "legal security 法律 安保 安防",
 }
 
 

@@ -516,7 +516,14 @@ def test_two_character_mark_inside_a_name_not_across_words(text: str, alerted: b
 
 @pytest.mark.parametrize(
     ("classes", "name"),
-    [([12], "Golden Dragon Coach Builders Ltd."), ([3], "White Cat Cleaning Products Pty Ltd")],
+    [
+        ([12], "Golden Dragon Coach Builders Ltd."),
+        ([3], "White Cat Cleaning Products Pty Ltd"),
+        ([9], "深圳荣耀手机科技有限公司"),  # the Chinese words mirror the English (phone: 手机)
+        ([45], "大骅安防技术有限公司"),  # security: 安防
+        ([25], "Three Gun Knitwear Co., Ltd."),  # knitwear and underwear are clothing
+        ([35], "长春欧亚百货有限公司"),  # retail: department stores, supermarkets
+    ],
 )
 def test_class_heading_words_name_the_trade(classes: list[int], name: str) -> None:
     """Class 3's heading names cleaning preparations; a coach is class 12's bus."""
