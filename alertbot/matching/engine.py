@@ -916,7 +916,7 @@ class Matcher:
                 found.append(self._with_industry_word(ev, name, core))
             for ev in self._wade_giles_evidence(core):
                 found.append(_Evidence(ev.mark, "company-name", 85.0, False, ("variant:pinyin", *ev.tags)))
-        words = nz.skeleton(core).split()
+        words = nz.skeleton(nz.scripts_spaced(core)).split()  # 青岛TCL电子: TCL is a word of its own
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1):
                 joined = "".join(words[start:end])

@@ -93,6 +93,15 @@ def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", bare)
 
 
+_HAN_RUN_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
+
+
+def scripts_spaced(text: str) -> str:
+    """Chinese characters set apart from the letters beside them ("青岛tcl电子" → "青岛 tcl 电子"): a Latin brand
+    written into a Chinese company name is a word of its own."""
+    return " ".join(_HAN_RUN_RE.sub(r" \1 ", text).split()) if has_han(text) else text
+
+
 def has_han(text: str) -> bool:
     """Whether ``text`` contains Chinese characters."""
     return _HAN_RE.search(text) is not None

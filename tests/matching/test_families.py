@@ -691,6 +691,27 @@ def test_industry_words_leave_out_the_chinese_name_romanised(
     assert words.find("Luzhou Old Cellar Tea Co., Ltd.", skip="old cellar") is None
 
 
+_LATIN_IN_CHINESE = Watch(
+    "tcl", "TCL科技集团股份有限公司", "TCL Technology Group Corporation", ("TCL",), frozenset({9})
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "alerted"),
+    [
+        (
+            "青岛TCL电子有限公司",
+            True,
+        ),  # a Latin brand written into a Chinese company name is a word of its own
+        ("深圳市TCL通讯设备有限公司", True),
+        ("青岛ATCLX电子有限公司", False),  # inside a longer Latin word it is not
+    ],
+)
+def test_a_latin_mark_written_into_a_chinese_company_name(text: str, alerted: bool) -> None:
+    hits = Matcher([_LATIN_IN_CHINESE]).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    assert bool(hits) is alerted, [h.to_json() for h in hits]
+
+
 _ENGLISH_WORD_MARKS = (
     Watch("lucky", "中国乐凯集团有限公司", "China Lucky Group Corporation", ("LUCKY",), frozenset({1, 17})),
     Watch("founder", "新方正控股发展有限责任公司", "Founder Group", ("FOUNDER",), frozenset({9})),
