@@ -404,7 +404,20 @@ def match_records(
         session.add(record)
         if record.deleted or not (record.text or record.applicant):
             continue
-        hits = _hits(matcher, record)
+        try:
+            hits = _hits(matcher, record)
+        except Exception as exc:  # a matcher fault on one record must not lose the batch
+            log.exception("matching failed for record %s/%s", record.source_key, record.native_id)
+            session.add(
+                Quarantine(
+                    source_key=record.source_key,
+                    crawl_run_id=record.crawl_run_id,
+                    native_id=record.native_id,
+                    reason=_storable(f"matching failed: {type(exc).__name__}: {exc}"[:2000]),
+                    snippet=_storable((record.text or record.applicant or "")[:4000]),
+                )
+            )
+            continue
         if hits:
             pairs.append((record, hits))
     return apply_hits(session, pairs, origin=origin, tz=tz)

@@ -13,7 +13,14 @@ from sqlmodel import select
 
 from alertbot import db
 from alertbot.alerting import applicant_key
-from alertbot.ingest import Ingestor, match_stored_records, retro_match
+from alertbot.ingest import (
+    Ingestor,
+    build_matcher,
+    load_enterprises,
+    match_records,
+    match_stored_records,
+    retro_match,
+)
 from alertbot.models import (
     Alert,
     AuditLog,
@@ -274,3 +281,35 @@ def test_records_the_database_cannot_hold_are_quarantined_before_it_sees_them(an
     assert "native_id: 200 characters, the column holds at most 128" in reasons["9" * 128]
     assert "raw: not valid Unicode" in reasons["90000105"]
     assert all("\x00" not in q.snippet for q in _all(any_settings, Quarantine))
+
+
+class _FaultOnOneRecord:
+    """The real matcher, with a fault injected for one record's text (a bug the engine once had)."""
+
+    def __init__(self, matcher: object) -> None:
+        self.matcher = matcher
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.matcher, name)
+
+    def match(self, candidate):  # type: ignore[no-untyped-def]
+        if candidate.text == "SIASUN ROBOTICS":
+            raise ValueError("not enough values to unpack")
+        return self.matcher.match(candidate)  # type: ignore[attr-defined]
+
+
+def test_a_matcher_fault_on_one_record_quarantines_it_and_the_batch_goes_on(settings: Settings) -> None:
+    _seed(settings, ids={"neusoft"})
+    _ingest(settings, [_squat("90000050", "SIASUN"), _squat("90000051", "SIASUN ROBOTICS")])
+    assert _all(settings, Alert) == []
+    with db.transaction(db.session_factory(settings)) as session:
+        apply_watchlist(session, read_watchlist(SAMPLE), actor="test")
+        session.flush()
+        records = list(session.exec(select(Record)).all())
+        matcher = _FaultOnOneRecord(build_matcher(load_enterprises(session)))
+        outcome = match_records(session, records, matcher, tz=settings.timezone)
+    assert outcome.new_alerts == 1
+    quarantined = _all(settings, Quarantine)
+    assert [(q.native_id, q.reason, q.snippet) for q in quarantined] == [
+        ("90000051", "matching failed: ValueError: not enough values to unpack", "SIASUN ROBOTICS")
+    ]

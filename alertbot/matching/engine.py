@@ -208,7 +208,10 @@ def _matched_text(ev: _Evidence) -> str:
     with its swapped character (银鹜)."""
     for tag in ev.tags:
         if tag.startswith("gloss:"):
-            parts = [part.split("=", 1) for part in tag.removeprefix("gloss:").split(" + ")]
+            # "泸州=pinyin + 老=old + 窖=cellar"; a number kept as written has no "=" ("国窖=national cellar + 1573").
+            parts = [
+                part.partition("=")[::2] if "=" in part else (part, part) for part in tag[6:].split(" + ")
+            ]
             if ev.mark.kind == "chinese":
                 return " ".join(
                     meaning for _, meaning in parts if meaning not in ("pinyin", translate.OMITTED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -19,6 +20,8 @@ import orjson
 
 from alertbot.matching.engine import Matcher
 from alertbot.matching.model import Candidate, Hit, Watch
+
+log = logging.getLogger(__name__)
 
 RECORD_KINDS = frozenset({"trademark", "exhibitor", "patent"})
 
@@ -152,7 +155,12 @@ def _match_chunk(chunk: tuple[str, int, int]) -> _ChunkResult:
         except RecordError as exc:
             errors.append((number, str(exc).removeprefix(": ")))
             continue
-        found = matcher.match(candidate)
+        try:
+            found = matcher.match(candidate)
+        except Exception as exc:  # a matcher fault on one record is reported with its line; the rest go on
+            log.exception("matching failed on record %s", candidate.id)
+            errors.append((number, f"matching failed ({type(exc).__name__}: {exc})"))
+            continue
         if found:
             applicants[candidate.id] = candidate.applicant
             hits.extend(hit.to_json() for hit in found)

@@ -712,6 +712,23 @@ def test_a_latin_mark_written_into_a_chinese_company_name(text: str, alerted: bo
     assert bool(hits) is alerted, [h.to_json() for h in hits]
 
 
+_NUMBER_LED_MARK = Watch("wuba", "五八同城信息技术有限公司", "58.com Inc.", ("58同城",), frozenset({9, 42}))
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("58 Same City Network Technology Co., Ltd.", "medium"),  # the number kept, beside an industry word
+        ("58 Same City Trading Co., Ltd.", None),  # no industry word: not the mark's trade
+    ],
+)
+def test_a_translation_that_keeps_the_number_of_a_mark_in_a_company_name(text: str, risk: str | None) -> None:
+    """58同城 → 58 SAME CITY: the number has no gloss of its own in the reason (gloss:58 + 同=same + 城=city);
+    reading it back for the industry-word check crashed the whole run (set K)."""
+    hits = Matcher([_NUMBER_LED_MARK]).match(Candidate("r1", "exhibitor", text, None, "CN", frozenset()))
+    assert [h.risk for h in hits] == ([risk] if risk else []), [h.to_json() for h in hits]
+
+
 _ENGLISH_WORD_MARKS = (
     Watch("lucky", "中国乐凯集团有限公司", "China Lucky Group Corporation", ("LUCKY",), frozenset({1, 17})),
     Watch("founder", "新方正控股发展有限责任公司", "Founder Group", ("FOUNDER",), frozenset({9})),

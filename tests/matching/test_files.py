@@ -116,3 +116,26 @@ def test_candidate_from_json_names_the_bad_field(obj: object, message: str) -> N
 def test_unclassified_zero_is_dropped(classes: list[int], expected: set[int]) -> None:
     candidate = candidate_from_json({"id": 7, "kind": "trademark", "text": "A", "classes": classes}, "x")
     assert (candidate.id, candidate.classes) == ("7", frozenset(expected))
+
+
+class _FaultOnOneRecord(Matcher):
+    """The real matcher, with a fault injected for one record id (a bug the engine once had: set K's 58同城)."""
+
+    def match(self, candidate):  # type: ignore[no-untyped-def]
+        if candidate.id == "bad":
+            raise ValueError("not enough values to unpack")
+        return super().match(candidate)
+
+
+def test_a_matcher_fault_on_one_record_is_reported_and_the_rest_go_on(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    lines = [
+        {"id": "a", "kind": "trademark", "text": "SIASUN", "classes": [7]},
+        {"id": "bad", "kind": "trademark", "text": "SIASUN", "classes": [7]},
+        {"id": "c", "kind": "trademark", "text": "SIASUN", "classes": [7]},
+    ]
+    records.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    matcher = _FaultOnOneRecord(read_watches(FIXTURES / "watchlist_dev.csv"))
+    hits, errors, _ = match_file(matcher, records, workers=1)
+    assert {h["record_id"] for h in hits} == {"a", "c"}
+    assert errors == [f"{records}: line 2: matching failed (ValueError: not enough values to unpack)"]
