@@ -28,7 +28,7 @@ SET_K = HELDOUT / "k"
 MIN_F1 = 0.95
 MIN_PRECISION = 0.97
 ANCHOR_PREFIX = "base-"
-FIRST_SIGHT = "issue 10: set K's new families, first sight not yet measured"
+FIRST_SIGHT = "issue 10: set K's new families are below the F1 target (first sight 0.892 with precision 0.980; README.md)"
 
 
 def test_set_k_is_complete_and_consistent() -> None:
@@ -99,6 +99,5 @@ def test_set_k_new_families_f1(set_k_result: dict[str, Any]) -> None:
     assert set_k_result["f1"] >= MIN_F1, set_k_result
 
 
-@pytest.mark.xfail(strict=False, reason=FIRST_SIGHT)
 def test_set_k_new_families_precision(set_k_result: dict[str, Any]) -> None:
     assert set_k_result["precision"] >= MIN_PRECISION, set_k_result
