@@ -472,10 +472,17 @@ _DERIVATIONS = (("ness", ""), ("ful", ""), ("ly", ""), ("ies", "y"), ("es", ""),
 @lru_cache(maxsize=65536)
 def lemma(word: str, derived: bool = True) -> str:
     """An English word's dictionary form, for comparing a translation with a gloss: a plural (BLOSSOMS → blossom,
-    PANSIES → pansy) and, when ``derived``, an adjective or noun made from a word (HEAVENLY → heaven,
-    BRIGHTNESS → bright) stand for that word, when it is a common one."""
+    PANSIES → pansy), a verb's -ing form (LEAPING → leap) and, when ``derived``, an adjective or noun made from a
+    word (HEAVENLY → heaven, BRIGHTNESS → bright) stand for that word, when it is a common one."""
     if len(word) <= 3 or not word.isalpha():
         return word
+    if word.endswith("ing") and len(word) >= 6:
+        # The -ing form is the verb (LEAPING FISH for 鱼跃's "fish leap"; RISING, RUNNING), as 飞鹤 gives FLYING
+        # CRANE from the verb.
+        stem = word[:-3]
+        for verb in (stem + "e", stem, stem[:-1] if stem[-1:] == stem[-2:-1] else ""):
+            if len(verb) >= 3 and word_zipf(verb) >= max(LEMMA_MIN_ZIPF, word_zipf(word) - 0.5):
+                return verb  # not MORNING: a word of its own, far commoner than "morn"
     for suffix, replacement in _DERIVATIONS if derived else _DERIVATIONS[3:]:
         if not word.endswith(suffix):
             continue

@@ -655,6 +655,21 @@ def test_a_coined_mark_amid_words_of_a_language_it_is_a_word_of(
     assert [h.risk for h in hits] == ([expected] if expected else []), [h.to_json() for h in hits]
 
 
+_VERB_LAST_MARK = Watch("longteng", "龙腾汽车配件有限公司", "", ("龙腾",), frozenset({12}))
+
+
+@pytest.mark.parametrize(
+    ("text", "classes", "risk"),
+    [("SOARING DRAGON", [12], "medium"), ("DRAGON SOARS", [12], "medium"), ("SOARING DRAGON", [25], None)],
+)
+def test_a_translation_that_puts_the_verb_first_as_its_ing_form(
+    text: str, classes: list[int], risk: str | None
+) -> None:
+    """龙腾 "dragon soar(s)": SOARING DRAGON says the same in English word order."""
+    hits = Matcher([_VERB_LAST_MARK]).match(Candidate("r1", "trademark", text, "X", "US", frozenset(classes)))
+    assert [h.risk for h in hits] == ([risk] if risk else []), [h.to_json() for h in hits]
+
+
 @pytest.mark.parametrize(
     ("phrase", "said"),
     [
@@ -662,6 +677,9 @@ def test_a_coined_mark_amid_words_of_a_language_it_is_a_word_of(
         ("fragrant rice village", "fragrant rice village"),  # the words in any order
         ("cup of gold", "cup gold"),  # "of" and "the" say nothing
         ("heavenly", "heaven"),  # one word alone: the word it is made from
+        ("leaping fish", "fish leap"),  # a verb's -ing form is the verb (鱼跃 "fish leap")
+        ("rising sun", "rise sun"),
+        ("morning glow", "glow morning"),  # MORNING is a word of its own, far commoner than "morn"
         ("brightness", "bright"),
         ("long peaceful", "long peaceful"),  # among others a derived word keeps its sense (set C: LONG PEACE)
         ("nine suns", "nine suns"),  # a count stays (set C: NINE SUNS is not 九阳's "nine sun")
