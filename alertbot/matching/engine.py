@@ -8,6 +8,7 @@ containment and homophones). Only the few marks found that way are scored.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 import unicodedata
@@ -272,10 +273,19 @@ class Matcher:
         self._text_cache: dict[str, tuple[_Evidence, ...]] = {}
         self._name_cache: dict[str, tuple[_Evidence, ...]] = {}
         self._party_cache: dict[str, PartyCheck] = {}
-        for watch in watches:
-            self._compile(watch)
-        self._compile_chinese_translations()
-        nz.pinyin_syllables()  # built once here, so forked workers share it
+        # The index is millions of small objects and no reference cycles: the cyclic garbage collector, run
+        # again and again as they are allocated, would cost about as much as the compile itself.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for watch in watches:
+                self._compile(watch)
+            self._gloss_stems.update(lemma[:_STEM_PREFIX] for lemma in self._gloss_lemmas)
+            self._compile_chinese_translations()
+            nz.pinyin_syllables()  # built once here, so forked workers share it
+        finally:
+            if collecting:
+                gc.enable()
 
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:
@@ -307,10 +317,10 @@ class Matcher:
                 for form, how in translate.english_forms(spelt) + translate.forms_with_number(text):
                     self._gloss[form].append((mark, how))
                     self._gloss_first_words.add(form.split(" ", 1)[0])
-                    said = translate.phrase_key(form.split())
-                    self._gloss_by_key[said].append((mark, how))
-                    self._gloss_lemmas.update(said.split())
-                    self._gloss_stems.update(lemma[:_STEM_PREFIX] for lemma in said.split())
+                    if "=pinyin" not in how:  # a half-translation is met as written (ZHANGZI ISLAND)
+                        said = translate.form_key(form)
+                        self._gloss_by_key[said].append((mark, how))
+                        self._gloss_lemmas.update(said.split())
                     if " " in form:
                         glued = form.replace(" ", "")  # YELLOWSEA, GOLDENWIND
                         self._gloss[glued].append((mark, how))

@@ -496,6 +496,12 @@ def lemma(word: str, derived: bool = True) -> str:
     return word
 
 
+@lru_cache(maxsize=262144)
+def form_key(form: str) -> str:
+    """:func:`phrase_key` of an English form written as one string (forms recur across marks)."""
+    return phrase_key(form.split())
+
+
 def phrase_key(words: list[str]) -> str:
     """What a phrase says, whatever its word order and plurals: its words' lemmas, sorted, without "of" and "the"
     (FRAGRANT RICE VILLAGE = rice fragrant village, PLUM BLOSSOMS = plum blossom). One word alone also stands
@@ -503,13 +509,17 @@ def phrase_key(words: list[str]) -> str:
     "long peaceful", as the held-out set C labels it). A plural after a number stays plural: a count is part of
     what the phrase says (NINE SUNS is not "nine sun", set C again)."""
     content = [w for w in words if w not in _PHRASE_FILLERS]
+    if len(content) == 1:
+        return lemma(content[0])
     lemmas: list[str] = []
-    for i, word in enumerate(words):
-        if word in _PHRASE_FILLERS:
-            continue
-        after_number = i > 0 and (words[i - 1] in _NUMBER_WORD_SET or words[i - 1].isdigit())
-        lemmas.append(word if after_number else lemma(word, derived=len(content) == 1))
-    return " ".join(sorted(lemmas))
+    previous = ""
+    for word in words:
+        if word not in _PHRASE_FILLERS:
+            counted = previous in _NUMBER_WORD_SET or previous.isdigit()
+            lemmas.append(word if counted else lemma(word, False))
+        previous = word
+    lemmas.sort()
+    return " ".join(lemmas)
 
 
 _NUMBER_WORD_SET = frozenset(NUMBER_WORDS.values()) - {"zero", "one"}

@@ -245,3 +245,23 @@ def test_the_typo_prefilter_never_hides_a_mark_one_edit_away(mark: str) -> None:
     assert pieces
     assert [p for p in pieces if not matcher._may_have_typo_neighbour(p)] == []
     assert not matcher._may_have_typo_neighbour("zzzzqqqq")
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_compiling_the_index_leaves_the_garbage_collector_as_it_found_it(collecting: bool) -> None:
+    """The compile pauses the cyclic collector (bench/README.md: it cost as much as the compile) and restores
+    the caller's setting, also when the compile fails."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if collecting else gc.disable)()
+        Matcher(
+            [Watch("w", "沈阳新松机器人自动化股份有限公司", "Siasun", ("新松", "SIASUN"), frozenset({7}))]
+        )
+        assert gc.isenabled() is collecting
+        with pytest.raises(AttributeError):
+            Matcher([None])  # type: ignore[list-item]
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
