@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from alertbot.matching import normalize as nz
-from alertbot.matching.engine import Matcher
+from alertbot.matching.engine import Matcher, collector_paused
 from alertbot.matching.model import Watch
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def compiled_matcher(watches: Sequence[Watch], cache_dir: Path | None) -> Matche
         return Matcher(watches)
     path = cache_dir / f"matcher-{watchlist_key(watches)}.pickle"
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, collector_paused():
             matcher = pickle.load(handle)
         if isinstance(matcher, Matcher):
             log.debug("watchlist index loaded from %s", path)

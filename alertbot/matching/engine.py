@@ -8,6 +8,7 @@ containment and homophones). Only the few marks found that way are scored.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import re
@@ -128,6 +129,20 @@ def mark_kind(mark: str) -> str:
     if len(joined) <= ACRONYM_MAX_LEN:
         return "acronym"
     return "coined"
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while the index is built or loaded, then restored as it was: the index
+    is millions of small objects and no reference cycles, and the collector's passes over them, again and
+    again as they are allocated, cost about as much as the compile itself (bench/README.md)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _is_swap_or_double(a: str, b: str) -> bool:
@@ -273,19 +288,13 @@ class Matcher:
         self._text_cache: dict[str, tuple[_Evidence, ...]] = {}
         self._name_cache: dict[str, tuple[_Evidence, ...]] = {}
         self._party_cache: dict[str, PartyCheck] = {}
-        # The index is millions of small objects and no reference cycles: the cyclic garbage collector, run
-        # again and again as they are allocated, would cost about as much as the compile itself.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             for watch in watches:
                 self._compile(watch)
             self._gloss_stems.update(lemma[:_STEM_PREFIX] for lemma in self._gloss_lemmas)
             self._compile_chinese_translations()
             nz.pinyin_syllables()  # built once here, so forked workers share it
-        finally:
-            if collecting:
-                gc.enable()
+            translate.form_key.cache_clear()  # it serves one compile; kept, it would be copied into each worker
 
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:

@@ -133,3 +133,16 @@ def test_cli_uses_the_data_dir_cache_unless_told_not_to(
         assert '"watch_id": "bingshan"' in outputs.pop()
     finally:
         get_settings.cache_clear()
+
+
+def test_loading_the_index_leaves_the_garbage_collector_on(tmp_path: Path) -> None:
+    """The load pauses the cyclic collector (as the compile does) and turns it back on, also after a bad file."""
+    import gc
+
+    assert gc.isenabled()
+    matcher_cache.compiled_matcher(WATCHES, tmp_path)  # compiled and stored
+    assert isinstance(matcher_cache.compiled_matcher(WATCHES, tmp_path), Matcher)  # loaded
+    assert gc.isenabled()
+    (tmp_path / f"matcher-{matcher_cache.watchlist_key(WATCHES)}.pickle").write_bytes(b"not a pickle")
+    matcher_cache.compiled_matcher(WATCHES, tmp_path)
+    assert gc.isenabled()

@@ -249,8 +249,8 @@ def test_the_typo_prefilter_never_hides_a_mark_one_edit_away(mark: str) -> None:
 
 @pytest.mark.parametrize("collecting", [True, False])
 def test_compiling_the_index_leaves_the_garbage_collector_as_it_found_it(collecting: bool) -> None:
-    """The compile pauses the cyclic collector (bench/README.md: it cost as much as the compile) and restores
-    the caller's setting, also when the compile fails."""
+    """The compile (and the cache's load) pauses the cyclic collector (bench/README.md: it cost as much as the
+    compile) and restores the caller's setting, also when the compile fails."""
     import gc
 
     was = gc.isenabled()
