@@ -135,12 +135,15 @@ def mark_kind(mark: str) -> str:
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while the index is built or loaded, then restored as it was: the index
     is millions of small objects and no reference cycles, and the collector's passes over them, again and
-    again as they are allocated, cost about as much as the compile itself (bench/README.md)."""
+    again as they are allocated, cost about as much as the compile itself (bench/README.md). Then they are
+    frozen (``gc.freeze``): the collector never walks them again, nor does each forked worker, which would
+    copy every page it touches. Reference counting still frees them."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
 

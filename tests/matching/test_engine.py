@@ -260,6 +260,7 @@ def test_compiling_the_index_leaves_the_garbage_collector_as_it_found_it(collect
             [Watch("w", "沈阳新松机器人自动化股份有限公司", "Siasun", ("新松", "SIASUN"), frozenset({7}))]
         )
         assert gc.isenabled() is collecting
+        assert gc.get_freeze_count() > 0  # the index is frozen: no collector pass, no copy in forked workers
         with pytest.raises(AttributeError):
             Matcher([None])  # type: ignore[list-item]
         assert gc.isenabled() is collecting
