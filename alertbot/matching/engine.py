@@ -52,9 +52,9 @@ PARTY_FUZZY_MIN_SCORE = 94
 
 _EXACT_FAMILY = frozenset({"exact", "spacing", "skeleton", "traditional", "numeral"})
 _GLOSS_MAX_WORDS = 4
+"""Longest English form of a translated mark looked up in a record (words)."""
 _STEM_PREFIX = 3
 """Letters a word shares with its lemma (BLOSSOMS, blossom; HEAVENLY, heaven): a cheap first test."""
-"""Longest English form of a translated mark looked up in a record (words)."""
 # Mark lengths and how many letters at each end a one-edit neighbour of such a mark keeps: one edit (OSA)
 # touches at most two adjacent letters, so a key of length >= a + b + 1 keeps its first a or its last b letters
 # (a = b). (ends kept, shortest mark, longest mark)
@@ -229,7 +229,8 @@ def _matched_text(ev: _Evidence) -> str:
         if tag.startswith("gloss:"):
             # "泸州=pinyin + 老=old + 窖=cellar"; a number kept as written has no "=" ("国窖=national cellar + 1573").
             parts = [
-                part.partition("=")[::2] if "=" in part else (part, part) for part in tag[6:].split(" + ")
+                part.partition("=")[::2] if "=" in part else (part, part)
+                for part in tag.removeprefix("gloss:").split(" + ")
             ]
             if ev.mark.kind == "chinese":
                 return " ".join(

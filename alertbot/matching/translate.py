@@ -466,7 +466,8 @@ LEMMA_MIN_ZIPF = 3.0
 """How common an English word the stem of an inflected or derived word must be to stand for it (PEACEFUL →
 peace, BLOSSOMS → blossom), so that a name is not cut into a word it does not hold (JONES is no "jone")."""
 _PHRASE_FILLERS = frozenset({"of", "the"})
-_DERIVATIONS = (("ness", ""), ("ful", ""), ("ly", ""), ("ies", "y"), ("es", ""), ("s", ""))
+_DERIVED_SUFFIXES = (("ness", ""), ("ful", ""), ("ly", ""))
+_PLURAL_SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""))
 
 
 @lru_cache(maxsize=65536)
@@ -483,7 +484,7 @@ def lemma(word: str, derived: bool = True) -> str:
         for verb in (stem + "e", stem, stem[:-1] if stem[-1:] == stem[-2:-1] else ""):
             if len(verb) >= 3 and word_zipf(verb) >= max(LEMMA_MIN_ZIPF, word_zipf(word) - 0.5):
                 return verb  # not MORNING: a word of its own, far commoner than "morn"
-    for suffix, replacement in _DERIVATIONS if derived else _DERIVATIONS[3:]:
+    for suffix, replacement in (*_DERIVED_SUFFIXES, *_PLURAL_SUFFIXES) if derived else _PLURAL_SUFFIXES:
         if not word.endswith(suffix):
             continue
         stem = word[: len(word) - len(suffix)] + replacement
