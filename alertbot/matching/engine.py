@@ -137,8 +137,11 @@ def collector_paused() -> Iterator[None]:
     is millions of small objects and no reference cycles, and the collector's passes over them, again and
     again as they are allocated, cost about as much as the compile itself (bench/README.md). Then they are
     frozen (``gc.freeze``): the collector never walks them again, nor does each forked worker, which would
-    copy every page it touches. Reference counting still frees them."""
+    copy every page it touches. Reference counting still frees them. Cyclic garbage left from before is
+    collected first, so that the freeze does not keep it for the life of a long-running service."""
     collecting = gc.isenabled()
+    if collecting:
+        gc.collect()
     gc.disable()
     try:
         yield

@@ -266,3 +266,20 @@ def test_compiling_the_index_leaves_the_garbage_collector_as_it_found_it(collect
         assert gc.isenabled() is collecting
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_compiling_the_index_does_not_freeze_garbage_left_from_before() -> None:
+    """Cyclic garbage made before a compile is collected, not frozen for the life of the service."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node  # type: ignore[attr-defined]
+    alive = weakref.ref(node)
+    del node
+    assert gc.isenabled()
+    Matcher([Watch("w", "沈阳新松机器人自动化股份有限公司", "Siasun", ("新松", "SIASUN"), frozenset({7}))])
+    assert alive() is None
