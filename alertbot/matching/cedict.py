@@ -163,3 +163,20 @@ def is_common_word(word: str) -> bool:
         reading[:1].islower() and any(is_meaning(sense) for sense in senses)
         for reading, senses in entries().get(word, ())
     )
+
+
+@lru_cache(maxsize=262144)
+def is_name_in_english(word: str) -> bool:
+    """Whether ``word`` (three characters or more) is a CC-CEDICT name whose English is not its own pinyin: a
+    foreign name written in Chinese sounds (伊利诺伊 "Illinois") or a name translated (金马奖 "Golden Horse
+    Award"), not 华为 "Huawei" or 青岛 "Qingdao"."""
+    if len(word) < 3:
+        return False
+    for reading, senses in entries().get(word, ()):
+        if not reading[:1].isupper() or not senses:
+            continue
+        first = re.sub(r"[^A-Za-z]", "", senses[0].split(",")[0].split(" ")[0])
+        spelt = re.sub(r"[^a-z]", "", reading.lower())
+        if first[:1].isupper() and first.lower() != spelt:
+            return True
+    return False

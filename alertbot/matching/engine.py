@@ -185,11 +185,14 @@ LONGER_WORD_MAX = 6
 
 def _inside_longer_word(han: str, start: int, size: int) -> bool:
     """Whether the mark at ``han[start:start + size]`` is part of a longer ordinary word of the text (an idiom
-    such as 八面玲珑, a word such as 理想国 "utopia"): CC-CEDICT words with a lowercase reading only, so that a
-    company's own name in the dictionary is no such word."""
+    such as 八面玲珑, a word such as 理想国 "utopia") or of a name whose English is not its pinyin (伊利诺伊
+    Illinois holds 伊利, 金马奖 Golden Horse Award holds 金马): CC-CEDICT words with a lowercase reading and such
+    names, so that a Chinese company's or place's own name in the dictionary (华为, 青岛) is no such word."""
     for begin in range(max(0, start - LONGER_WORD_MAX + size), start + 1):
         for end in range(start + size, min(len(han), begin + LONGER_WORD_MAX) + 1):
-            if end - begin > size and cedict.is_common_word(han[begin:end]):
+            if end - begin > size and (
+                cedict.is_common_word(han[begin:end]) or cedict.is_name_in_english(han[begin:end])
+            ):
                 return True
     return False
 

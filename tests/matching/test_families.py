@@ -612,6 +612,7 @@ _SPLIT_MARKS = (
     Watch("boe", "京东方科技集团股份有限公司", "", ("京东方",), frozenset({9})),
     Watch("cfmoto", "浙江春风动力股份有限公司", "", ("春风",), frozenset({12})),
     Watch("sinotruk", "中国重型汽车集团有限公司", "", ("中国重汽",), frozenset({12})),
+    Watch("jiali", "广州加利食品有限公司", "", ("加利",), frozenset({29})),
 )
 
 
@@ -626,6 +627,11 @@ _SPLIT_MARKS = (
         ("春风得意食品有限公司", False),  # inside an idiom (春风得意)
         ("春风摩托车有限公司", True),
         ("郑州中国重汽精密机械有限责任公司", True),  # a mark that begins with a place is cut with the places
+        (
+            "加利福尼亚葡萄酒贸易有限公司",
+            False,
+        ),  # inside a foreign name written in Chinese sounds (California)
+        ("加利食品贸易有限公司", True),
     ],
 )
 def test_a_mark_split_across_a_place_or_inside_a_longer_word_is_not_the_mark(
