@@ -327,15 +327,7 @@ class Ingestor:
         """Keep a record that could not be parsed, with its reason and a raw snippet; the crawl goes on."""
         self.counts["quarantined"] += 1
         with transaction(self.factory) as session:
-            session.add(
-                Quarantine(
-                    source_key=self.source_key,
-                    crawl_run_id=self.run_id,
-                    native_id=_storable(native_id[:128]) if native_id else None,
-                    reason=_storable(reason[:2000]),
-                    snippet=_storable(snippet[:4000]),
-                )
-            )
+            session.add(_quarantine_row(self.source_key, self.run_id, native_id, reason, snippet))
 
     def source_state(self) -> dict[str, Any]:
         """The source's incremental memory (files seen, ETags, last dates)."""
@@ -393,6 +385,19 @@ def _hits(matcher: Any, record: Record) -> list[Any]:
     return hits
 
 
+def _quarantine_row(
+    source_key: str, run_id: int | None, native_id: str | None, reason: str, snippet: str
+) -> Quarantine:
+    """A quarantined record as the table holds it: every text cut to its column and made storable."""
+    return Quarantine(
+        source_key=source_key,
+        crawl_run_id=run_id,
+        native_id=_storable(native_id[:128]) if native_id else None,
+        reason=_storable(reason[:2000]),
+        snippet=_storable(snippet[:4000]),
+    )
+
+
 def match_records(
     session: Session, records: Sequence[Record], matcher: Any, *, origin: str = "instant", tz: str
 ) -> AlertOutcome:
@@ -408,14 +413,10 @@ def match_records(
             hits = _hits(matcher, record)
         except Exception as exc:  # a matcher fault on one record must not lose the batch
             log.exception("matching failed for record %s/%s", record.source_key, record.native_id)
+            reason = f"matching failed: {type(exc).__name__}: {exc}"
+            snippet = record.text or record.applicant or ""
             session.add(
-                Quarantine(
-                    source_key=record.source_key,
-                    crawl_run_id=record.crawl_run_id,
-                    native_id=record.native_id,
-                    reason=_storable(f"matching failed: {type(exc).__name__}: {exc}"[:2000]),
-                    snippet=_storable((record.text or record.applicant or "")[:4000]),
-                )
+                _quarantine_row(record.source_key, record.crawl_run_id, record.native_id, reason, snippet)
             )
             continue
         if hits:

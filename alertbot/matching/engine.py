@@ -678,7 +678,7 @@ class Matcher:
             if not known[start]:
                 continue
             for end in range(start + 1, min(len(words), start + _GLOSS_MAX_WORDS) + 1):
-                if not known[end - 1] and words[end - 1] not in ("of", "the"):
+                if not known[end - 1] and words[end - 1] not in translate.PHRASE_FILLERS:
                     break
                 if not known[end - 1]:
                     continue  # BIRD OF … : a phrase does not end on "of"

@@ -534,10 +534,10 @@ _FREQUENCY_LANGUAGES = ("en",)
 _CONTROL_LANGUAGE = "ru"
 
 
-def _frequencies(lang: str) -> dict[str, float]:
+def _frequencies(lang: str, wordlist: str = "best") -> dict[str, float]:
     # wordfreq caches this table itself; looking words up in it directly skips wordfreq's per-call
     # tokenising (~20 µs a call). Not copied: the table is large.
-    table: dict[str, float] = get_frequency_dict(lang)
+    table: dict[str, float] = get_frequency_dict(lang, wordlist=wordlist)
     return table
 
 
@@ -549,17 +549,6 @@ SENTENCE_WORD_ZIPF = 3.0
 SENTENCE_MIN_OTHER_WORDS = 2
 
 
-def _small_frequencies(lang: str) -> dict[str, float]:
-    # wordfreq caches the table itself, as for _frequencies.
-    table: dict[str, float] = get_frequency_dict(lang, wordlist="small")
-    return table
-
-
-def _small_zipf(word: str, lang: str) -> float:
-    frequency = _small_frequencies(lang).get(word, 0.0)
-    return math.log10(frequency) + 9 if frequency > 0 else 0.0
-
-
 def sentence_language(word: str, others: Sequence[str]) -> str | None:
     """The language (of :data:`SENTENCE_LANGUAGES`) in which ``word`` and every one of ``others`` (two or more
     words of letters, not all of them English words) are ordinary words, if there is one: "MOIN CARD ANKER DER
@@ -567,18 +556,18 @@ def sentence_language(word: str, others: Sequence[str]) -> str | None:
     words = [w for w in others if w.isalpha()]
     if len(words) < SENTENCE_MIN_OTHER_WORDS or len(words) != len(others):
         return None
-    if all(_small_zipf(w, "en") >= SENTENCE_WORD_ZIPF for w in words):
+    if all(_zipf(w, "en", "small") >= SENTENCE_WORD_ZIPF for w in words):
         return None  # POWER BANK is German too, but English first: the brand with English words added
     for lang in SENTENCE_LANGUAGES:
-        if _small_zipf(word, lang) >= SENTENCE_WORD_ZIPF and all(
-            _small_zipf(w, lang) >= SENTENCE_WORD_ZIPF for w in words
+        if _zipf(word, lang, "small") >= SENTENCE_WORD_ZIPF and all(
+            _zipf(w, lang, "small") >= SENTENCE_WORD_ZIPF for w in words
         ):
             return lang
     return None
 
 
-def _zipf(word: str, lang: str) -> float:
-    frequency = _frequencies(lang).get(word, 0.0)
+def _zipf(word: str, lang: str, wordlist: str = "best") -> float:
+    frequency = _frequencies(lang, wordlist).get(word, 0.0)
     return math.log10(frequency) + 9 if frequency > 0 else 0.0
 
 

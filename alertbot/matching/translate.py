@@ -465,7 +465,8 @@ def english_forms(mark: str) -> tuple[tuple[str, str], ...]:
 LEMMA_MIN_ZIPF = 3.0
 """How common an English word the stem of an inflected or derived word must be to stand for it (PEACEFUL →
 peace, BLOSSOMS → blossom), so that a name is not cut into a word it does not hold (JONES is no "jone")."""
-_PHRASE_FILLERS = frozenset({"of", "the"})
+PHRASE_FILLERS = frozenset({"of", "the"})
+"""Words a phrase_key leaves out: they say nothing of what a phrase means (BIRD OF PEACE = peace bird)."""
 _DERIVED_SUFFIXES = (("ness", ""), ("ful", ""), ("ly", ""))
 _PLURAL_SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""))
 
@@ -509,13 +510,13 @@ def phrase_key(words: list[str]) -> str:
     for the word it is made from (HEAVENLY = heaven); among others it keeps its sense (LONG PEACE is not 长安's
     "long peaceful", as the held-out set C labels it). A plural after a number stays plural: a count is part of
     what the phrase says (NINE SUNS is not "nine sun", set C again)."""
-    content = [w for w in words if w not in _PHRASE_FILLERS]
+    content = [w for w in words if w not in PHRASE_FILLERS]
     if len(content) == 1:
         return lemma(content[0])
     lemmas: list[str] = []
     previous = ""
     for word in words:
-        if word not in _PHRASE_FILLERS:
+        if word not in PHRASE_FILLERS:
             counted = previous in _NUMBER_WORD_SET or previous.isdigit()
             lemmas.append(word if counted else lemma(word, False))
         previous = word
