@@ -17,12 +17,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from alertbot.matching import Candidate, Hit
+from alertbot.matching import applicant_key as matching_applicant_key
 from alertbot.models import (
     Alert,
     Delivery,
@@ -35,9 +37,6 @@ from alertbot.models import (
     Subscriber,
     utcnow,
 )
-
-if TYPE_CHECKING:
-    from alertbot.matching import Hit
 
 FOLLOW_UP_EVENTS = frozenset({"published", "registered", "opposed"})
 SERIAL_FILER_REASON = "serial-filer"
@@ -54,8 +53,6 @@ def text_key(value: str | None) -> str:
 def applicant_key(name: str | None) -> str:
     """The key that groups one applicant's spellings ("ACME Co., Ltd." and "ACME COMPANY LIMITED"), for
     serial filers and dismissals."""
-    from alertbot.matching import applicant_key as matching_applicant_key
-
     return str(matching_applicant_key(name))
 
 
@@ -72,8 +69,6 @@ def risk_at_least(risk: str, minimum: str) -> bool:
 
 def candidate_for(record: Record) -> Any:
     """The matcher's input for a stored record."""
-    from alertbot.matching import Candidate
-
     return Candidate(
         id=str(record.id),
         kind=record.kind,

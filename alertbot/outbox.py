@@ -164,7 +164,15 @@ class _Unit:
         return [row.id for row in self.rows if row.id is not None]
 
 
-Prepared = tuple[Subscriber | None, Message] | PermanentDeliveryError
+@dataclass(frozen=True)
+class _RenderFault:
+    """An unexpected error while rendering a message: a fault of this process, not of the row, so the row is
+    retried like a failed send (and fails, with a staff notice, only after the last attempt)."""
+
+    reason: str
+
+
+Prepared = tuple[Subscriber | None, Message] | PermanentDeliveryError | _RenderFault
 
 
 def default_owner() -> str:
@@ -412,6 +420,9 @@ class Dispatcher:
         if isinstance(prepared, PermanentDeliveryError):
             await asyncio.to_thread(self._fail, unit, token, str(prepared), stats, notify=True)
             return stats
+        if isinstance(prepared, _RenderFault):
+            await asyncio.to_thread(self._retry, unit, token, prepared.reason, None, stats)
+            return stats
         subscriber, message = prepared
         if (head.subscriber_id, head.channel, head.target) in self._dead_targets:
             reason = f"target deactivated: {head.channel}:{head.target} refused an earlier message"
@@ -470,7 +481,7 @@ class Dispatcher:
                     prepared.append(error)
                 except Exception as error:  # a row that cannot be rendered must not block the whole batch
                     log.exception("could not render delivery %s", unit.head.id)
-                    prepared.append(PermanentDeliveryError(f"could not render the message: {error!r}"))
+                    prepared.append(_RenderFault(redact(f"could not render the message: {error!r}")))
             del keep_alive
         return prepared
 

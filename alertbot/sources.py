@@ -23,7 +23,11 @@ from urllib.parse import urlparse
 
 from sqlmodel import Session, col, select
 
+from alertbot.expo import SPIDER_NAME, EditionError, get_edition, load_editions, next_crawl_at
+from alertbot.expo import crawl_spec as expo_crawl_spec
+from alertbot.expo import set_url as expo_set_url
 from alertbot.models import AuditLog, CrawlRun, SourceConfig, utcnow
+from alertbot.settings import get_settings
 
 FILE_SUFFIXES = (".zip", ".xml")
 FAILED_STATUSES = frozenset({"error", "timeout", "crashed"})
@@ -220,8 +224,6 @@ def ensure_sources(session: Session) -> list[SourceConfig]:
 def expo_editions() -> dict[str, str]:
     """{edition id: spider} of every loadable expo edition (bundled and ``<data dir>/expos``); empty when an
     edition file is broken (``alertbot expo list`` names the file)."""
-    from alertbot.expo import SPIDER_NAME, EditionError, load_editions
-    from alertbot.settings import get_settings
 
     try:
         return {edition_id: SPIDER_NAME for edition_id in load_editions(get_settings())}
@@ -352,8 +354,6 @@ def previous_cron_time(cron: str, before: dt.datetime, tz: str) -> dt.datetime |
 
 
 def _edition(name: str) -> Any:
-    from alertbot.expo import get_edition
-    from alertbot.settings import get_settings
 
     return get_edition(get_settings(), name)
 
@@ -361,7 +361,6 @@ def _edition(name: str) -> Any:
 def expo_next_run(config: SourceConfig, now: dt.datetime) -> dt.datetime | None:
     """When an expo edition is crawled next: the expo issue's expo-mode function (hourly around the show,
     daily otherwise); None when the edition file is gone or broken."""
-    from alertbot.expo import EditionError, next_crawl_at
 
     try:
         return next_crawl_at(_edition(config.name), now)
@@ -429,7 +428,6 @@ def _may_go_stale(config: SourceConfig, now: dt.datetime) -> bool:
     # edition whose URL is not public yet, or last year's show, is not a fault.
     if config.kind != "expo":
         return True
-    from alertbot.expo import EditionError
 
     try:
         edition = _edition(config.name)
@@ -500,7 +498,6 @@ def source_view(session: Session, config: SourceConfig, now: dt.datetime, tz: st
 def list_sources(session: Session, now: dt.datetime | None = None, tz: str | None = None) -> list[SourceView]:
     """Every source (catalogue gazettes and stored expo editions) with its last run, counts, health and next
     run, sorted by name. Reads only; catalogue sources without a row show their defaults."""
-    from alertbot.settings import get_settings
 
     zone = tz or get_settings().timezone
     moment = now or utcnow()
@@ -552,10 +549,6 @@ def set_url(session: Session, name: str, url: str | None, *, actor: str) -> Sour
     config = get_source(session, name)
     cleaned = validate_url(url) if url else None
     if config.kind == "expo":
-        from alertbot.expo import EditionError
-        from alertbot.expo import set_url as expo_set_url
-        from alertbot.settings import get_settings
-
         if cleaned is None:
             raise SourceError(f"{name}: an expo edition needs a list URL; give one")
         try:
@@ -633,9 +626,6 @@ def crawl_spec(config: SourceConfig) -> CrawlSpec:
 def _expo_spec(config: SourceConfig) -> CrawlSpec:
     # The edition file holds its list URL (``alertbot expo set-url`` / :func:`set_url` write it there); a
     # pinned file URL is the ``file`` argument, like for gazettes.
-    from alertbot.expo import EditionError
-    from alertbot.expo import crawl_spec as expo_crawl_spec
-    from alertbot.settings import get_settings
 
     try:
         spider, args = expo_crawl_spec(_edition(config.name), get_settings())

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -368,3 +370,73 @@ async def test_public_api_uses_the_channel_registry_and_stops_on_request(
     stop.set()
     totals = await asyncio.wait_for(running, 10)
     assert totals.sent == 2  # the new alert, and the staff notice that WeCom is not configured
+
+
+async def test_a_message_that_cannot_be_rendered_is_retried_then_failed_with_a_staff_notice(
+    any_settings: Settings, factory: db.SessionFactory, smtp: SmtpRecorder
+) -> None:
+    # An unexpected render error is a fault of the process as much as of the row (the worker once lost an
+    # alert this way to a half-imported module), so the row is retried like a failed send, not dropped.
+    limited = any_settings.model_copy(update={"delivery_max_attempts": 3})
+    add_enterprise(factory)
+    staff_id = add_subscriber(
+        factory, name="staff", role=Role.STAFF.value, channels={"email": "staff@centre.example"}
+    )
+    [alert_id] = add_alerts(factory, make_records(1))
+    with db.transaction(factory) as session:
+        staff = session.get(Subscriber, staff_id)
+        assert staff is not None
+        enqueue(
+            session,
+            dedupe_key="initial-report:acme:broken",
+            subscriber=staff,
+            kind="initial-report",
+            due=utcnow(),
+            payload={"enterprise_id": "acme", "alert_ids": ["not-a-number"]},
+        )
+    total = DispatchStats()
+    for _ in range(10):
+        total.add(await run_dispatch(limited, channels_for(smtp, None)))
+        if not deliveries(factory, Delivery.status == "pending"):
+            break
+        await asyncio.sleep(0.06)
+    [broken] = deliveries(factory, Delivery.kind == "initial-report")
+    assert (broken.status, broken.attempts) == ("failed", 3)
+    assert "could not render the message" in (broken.last_error or "")
+    assert (total.retried, total.failed, total.staff_notices) == (2, 1, 1)
+    # The alert in the same batch went out once, and staff heard of the failure once.
+    assert smtp.alert_ids() == [alert_id]
+    assert sum("Delivery failed" in str(m["Subject"]) for m in smtp.messages) == 1
+
+
+def test_dispatcher_threads_never_meet_a_half_imported_module() -> None:
+    # The worker renders in one thread while another refreshes the metrics (which lists the expo sources).
+    # When those threads were the first to import alertbot.matching, Python's import deadlock detection
+    # handed one of them the half-initialised package and the alert being rendered failed. A fresh
+    # interpreter is needed: in this one every module is imported already.
+    script = """
+import threading
+import alertbot.outbox, alertbot.service.metrics
+from alertbot.notify.render import describe_reason
+from alertbot.sources import expo_editions
+barrier, errors = threading.Barrier(2), []
+def run(work):
+    barrier.wait()
+    try:
+        work()
+    except Exception as error:
+        errors.append(repr(error))
+threads = [
+    threading.Thread(target=run, args=(lambda: describe_reason("variant:exact", "en"),)),
+    threading.Thread(target=run, args=(expo_editions,)),
+]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(errors)
+"""
+    for _ in range(3):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "[]", result.stdout

@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import import_module
 from importlib.resources import files
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from alertbot.matching.model import REASON_CODES
 from alertbot.notify.base import AlertView, Attachment, Message
 from alertbot.redact import redact
 from alertbot.sheets import append_row
@@ -137,22 +137,13 @@ def translate(key: str, lang: str, **values: object) -> str:
     return template.format(**values) if values else template
 
 
-def _reason_table() -> Mapping[str, tuple[str, str]]:
-    # alertbot.matching owns the reason codes and their wording: code -> (zh, en).
-    try:
-        table = getattr(import_module("alertbot.matching"), "REASON_CODES", None)
-    except ImportError:
-        return {}
-    return table if isinstance(table, Mapping) else {}
-
-
 def describe_reason(code: str, lang: str) -> str:
     """The wording of a matching reason code from ``alertbot.matching.REASON_CODES``; unknown codes as-is.
 
     Detail codes (``class-overlap:9,42``) are keyed by their prefix and keep the detail after the wording.
     """
     check_language(lang)
-    table = _reason_table()
+    table = REASON_CODES  # alertbot.matching owns the reason codes and their wording: code -> (zh, en)
     known = table.get(code)
     detail = ""
     if known is None and ":" in code:

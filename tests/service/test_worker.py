@@ -73,6 +73,7 @@ def test_worker_dispatches_serves_metrics_and_stops_cleanly(pg_settings: Setting
     assert "alertbot stopped" in output
     with factory() as session:
         rows = session.exec(select(Delivery)).all()
-    assert {row.status for row in rows} == {DeliveryStatus.SENT.value}
+    outcomes = [(row.id, row.kind, row.status, row.attempts, row.last_error) for row in rows]
+    assert {row.status for row in rows} == {DeliveryStatus.SENT.value}, outcomes
     assert all(row.lease_owner is None for row in rows)
     db.dispose_engine(url)
