@@ -164,6 +164,53 @@ def test_glyph_table_pairs_are_symmetric_and_not_homophones() -> None:
     assert "扬" not in glyphs.look_alikes("杨")  # a homophone (yang), not a look-alike
 
 
+@pytest.mark.parametrize(
+    ("char", "look_alike"),
+    [
+        ("克", "兑"),
+        ("宝", "室"),
+        ("紫", "柴"),
+        ("虎", "虏"),
+        ("网", "冈"),
+        ("秋", "秒"),
+        ("枪", "栓"),
+        ("东", "车"),
+    ],
+)
+def test_glyph_table_pairs_a_shared_frame_with_one_small_part_changed(char: str, look_alike: str) -> None:
+    """Stroke directions confirmed by the frame tables (mutual ten nearest, same structure, three corner codes),
+    and simple glyphs that are each other's nearest bitmap (东/车)."""
+    assert look_alike in glyphs.look_alikes(char)
+    assert char in glyphs.look_alikes(look_alike)
+
+
+@pytest.mark.parametrize(
+    ("char", "other"), [("力", "星"), ("马", "牛"), ("虹", "林"), ("大", "功"), ("山", "川")]
+)
+def test_glyph_table_leaves_unrelated_shapes_apart(char: str, other: str) -> None:
+    assert other not in glyphs.look_alikes(char)
+
+
+_STEEL_MARK = Watch(
+    "baosteel", "宝山钢铁股份有限公司", "Baoshan Iron & Steel Co., Ltd.", ("宝钢",), frozenset({6})
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "classes", "risk"),
+    [
+        ("trademark", "室钢", {6}, "high"),
+        ("trademark", "室钢", {30}, "medium"),
+        ("exhibitor", "唐山室钢钢铁贸易有限公司", set(), "high"),
+    ],
+    ids=["own-class", "other-class", "exhibitor-industry"],
+)
+def test_lookalike_through_a_shared_frame(kind: str, text: str, classes: set[int], risk: str) -> None:
+    hits = Matcher((_STEEL_MARK,)).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    assert [(h.variant, h.risk) for h in hits] == [("lookalike", risk)], [h.to_json() for h in hits]
+    assert "glyph:宝→室 (directions+tables 0.78)" in hits[0].reasons
+
+
 def test_glyph_table_provenance_is_documented() -> None:
     readme = (Path(glyphs.__file__).parent / "data" / "README.md").read_text("utf-8")
     for needed in ("char-similar", "MIT", "CC-CEDICT", "CC BY-SA 4.0"):
@@ -409,7 +456,10 @@ def test_rendered_shape_rule_pairs_mutual_nearest_glyphs() -> None:
     喜/嘉 and 牧/枚 is the other's nearest glyph; 三 and 五 are near only as a few bars, and nothing pairs 山."""
     chars = ["喜", "嘉", "牧", "枚", "三", "五", "山", "县", "机", "钢", "克", "康"]
     builder = _glyph_table_builder()
-    found = builder.rendered_neighbours(chars, builder.glyph_images(chars))
+    nearest = builder.mutual_nearest(
+        chars, builder.bitmap_vectors(builder.glyph_images(chars)), builder.RENDER_NEIGHBOURS
+    )
+    found = {pair: score for pair, score in nearest.items() if score >= builder.RENDER_MIN_SIMILARITY}
     assert ("喜", "嘉") in found
     assert ("牧", "枚") in found
     assert all(score >= 0.78 for score in found.values())
@@ -422,7 +472,8 @@ def test_stroke_direction_rule_pairs_glyphs_whose_strokes_run_alike() -> None:
     of the list."""
     chars = ["完", "宪", "创", "刨", "泉", "泵", "山", "机", "钢", "克", "康", "县"]
     builder = _glyph_table_builder()
-    found = builder.direction_neighbours(chars, builder.glyph_images(chars))
+    vectors = builder.direction_vectors(builder.glyph_images(chars))
+    found = builder.mutual_nearest(chars, vectors, builder.DIRECTION_NEIGHBOURS)
     for a, b in (("完", "宪"), ("创", "刨"), ("泉", "泵")):
         assert (a, b) in found, found
         others = [score for pair, score in found.items() if pair != (a, b) and {a, b} & set(pair)]

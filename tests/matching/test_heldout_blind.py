@@ -46,10 +46,10 @@ class BlindSet:
 
 
 SETS = (
-    BlindSet("i", "first sight 0.851 with precision 0.964"),
-    BlindSet("j", "first sight 0.913 with precision 0.968"),
+    BlindSet("i", "first sight 0.851 with precision 0.964", below_f1=False),
+    BlindSet("j", "first sight 0.913 with precision 0.968", below_f1=False),
     BlindSet("k", "first sight 0.892 with precision 0.980"),
-    BlindSet("l", "first sight not measured yet", below_precision=True),
+    BlindSet("l", "first sight 0.906 with precision 0.986"),
 )
 
 

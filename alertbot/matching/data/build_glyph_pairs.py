@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,19 @@ three nearest by where their strokes run which way (a histogram of oriented grad
 8 directions). Pixels compare ink; directions compare strokes, so a part drawn a little smaller or shifted
 still counts (完/宪, 创/刨, 泉/泵, 富/寓), where the blurred bitmaps rank them fifth to hundredth."""
 DIRECTION_CELL, DIRECTION_BINS, DIRECTION_BLUR = 8, 8, 1.0
+CONFIRMED_NEIGHBOURS = 10
+"""Stroke directions confirmed by the tables: among the 5,000 commonest characters, two of four strokes or more
+are look-alikes when each is among the other's ten nearest by stroke direction (cosine CONFIRMED_MIN_SIMILARITY
+or more) and the tables agree on the frame: the same structure and three of the four corner codes. A shared
+dominant part with a small part changed (克/兑, 宝/室, 秋/秒, 枪/栓, 紫/柴, 虎/虏, 重/垂, 网/冈) ranks fourth to
+tenth by directions; the tables keep out what merely has as many strokes running the same ways."""
+CONFIRMED_MIN_SIMILARITY = 0.66
+CONFIRMED_MIN_STROKES = 4
+CONFIRMED_MIN_CORNERS = 3
+SIMPLE_STROKES = (3, 4)
+"""Simple glyphs of three or four strokes: a pair when each is the other's nearest bitmap of all GB 2312, with the
+same structure and three corner codes (东/车, 五/丑, 电/屯, 丹/舟, 母/毋); the wider rules above leave simple glyphs
+out because a few bars look alike by chance."""
 
 
 def render_font() -> Path:
@@ -125,10 +139,10 @@ def unit_rows(rows: list[Any]) -> Any:
     return np.stack(out)
 
 
-def direction_neighbours(chars: list[str], images: list[Any]) -> dict[tuple[str, str], float]:
-    """(a, b) → similarity for each character's nearest glyphs by stroke direction (see DIRECTION_NEIGHBOURS):
-    each glyph lightly blurred, its gradients binned by direction (8 bins over 180°, each gradient shared
-    between its two nearest bins) in 8 × 8 cells, square-rooted, compared by cosine."""
+def direction_vectors(images: list[Any]) -> Any:
+    """The glyphs as unit vectors of where their strokes run which way (see DIRECTION_NEIGHBOURS): each glyph
+    lightly blurred, its gradients binned by direction (8 bins over 180°, each gradient shared between its two
+    nearest bins) in 8 × 8 cells, square-rooted."""
     import numpy as np
     from PIL import ImageFilter
 
@@ -150,14 +164,14 @@ def direction_neighbours(chars: list[str], images: list[Any]) -> dict[tuple[str,
                 weight[:span, :span].reshape(cells, DIRECTION_CELL, cells, DIRECTION_CELL).sum(axis=(1, 3))
             )
         rows.append(np.sqrt(histogram))
-    return mutual_nearest(chars, unit_rows(rows), DIRECTION_NEIGHBOURS)
+    return unit_rows(rows)
 
 
-def rendered_neighbours(chars: list[str], images: list[Any]) -> dict[tuple[str, str], float]:
-    """(a, b) → similarity for each character's nearest rendered glyphs among ``chars``: each drawn in Noto Sans
-    CJK SC at 64 px, blurred (σ 1.5 px, so a stroke a pixel away still overlaps), scaled to 32×32 and compared
-    by cosine; a pair when each is among the other's nearest. This is what a reader sees at a glance, whatever the
-    decomposition tables say: 鹭/鹜 (a documented case), 喜/嘉, 牧/枚, 科/料, 浦/涌, which no rule above reaches."""
+def bitmap_vectors(images: list[Any]) -> Any:
+    """The glyphs as unit vectors of their blurred bitmaps: each drawn in Noto Sans CJK SC at 64 px, blurred
+    (σ 1.5 px, so a stroke a pixel away still overlaps) and scaled to 32×32. This is what a reader sees at a
+    glance, whatever the decomposition tables say: 鹭/鹜 (a documented case), 喜/嘉, 牧/枚, 科/料, 浦/涌, which no
+    rule above reaches."""
     from PIL import Image, ImageFilter
 
     rows = [
@@ -166,8 +180,7 @@ def rendered_neighbours(chars: list[str], images: list[Any]) -> dict[tuple[str, 
         )
         for image in images
     ]
-    found = mutual_nearest(chars, unit_rows(rows), RENDER_NEIGHBOURS)
-    return {pair: score for pair, score in found.items() if score >= RENDER_MIN_SIMILARITY}
+    return unit_rows(rows)
 
 
 def gb2312_chars(ranked: list[str]) -> list[str]:
@@ -333,24 +346,61 @@ def main(argv: list[str]) -> int:
     ranked_all = [c for c, _ in ranked if c in order and "\u4e00" <= c <= "\u9fff"]
     drawn = gb2312_chars(ranked_all)
     images = glyph_images(drawn)
-    for (a, b), score in rendered_neighbours(drawn, images).items():
-        if b in pairs.get(a, {}) or word_reading_set(a) & word_reading_set(b):
-            continue
-        if min(len(order.get(a, "")), len(order.get(b, ""))) < RENDER_MIN_STROKES:
-            continue
-        if struct.get(a) != struct.get(b) or corners(a, b) < RENDER_MIN_CORNERS:
-            continue
-        rule = f"rendered {score:.2f}"
-        pairs.setdefault(a, {})[b] = rule
-        pairs.setdefault(b, {})[a] = rule
-    for (a, b), score in direction_neighbours(drawn, images).items():
-        if b in pairs.get(a, {}) or word_reading_set(a) & word_reading_set(b):
-            continue
-        if min(len(order.get(a, "")), len(order.get(b, ""))) < RENDER_MIN_STROKES:
-            continue  # below five strokes the directions pair by chance (丰/羊, 木/水)
-        rule = f"directions {score:.2f}"
-        pairs.setdefault(a, {})[b] = rule
-        pairs.setdefault(b, {})[a] = rule
+    bitmaps, directions = bitmap_vectors(images), direction_vectors(images)
+    commonest = set(chars)
+
+    def add(found: dict[tuple[str, str], float], name: str, keep: Callable[[str, str, float], bool]) -> None:
+        for (a, b), score in found.items():
+            if b in pairs.get(a, {}) or word_reading_set(a) & word_reading_set(b) or not keep(a, b, score):
+                continue
+            rule = f"{name} {score:.2f}"
+            pairs.setdefault(a, {})[b] = rule
+            pairs.setdefault(b, {})[a] = rule
+
+    def strokes(a: str, b: str) -> int:
+        return min(len(order.get(a, "")), len(order.get(b, "")))
+
+    def same_frame(a: str, b: str, agreeing_corners: int) -> bool:
+        return struct.get(a) == struct.get(b) and corners(a, b) >= agreeing_corners
+
+    add(
+        mutual_nearest(drawn, bitmaps, RENDER_NEIGHBOURS),
+        "rendered",
+        lambda a, b, score: (
+            score >= RENDER_MIN_SIMILARITY
+            and strokes(a, b) >= RENDER_MIN_STROKES
+            and same_frame(a, b, RENDER_MIN_CORNERS)
+        ),
+    )
+    add(
+        mutual_nearest(drawn, directions, DIRECTION_NEIGHBOURS),
+        "directions",
+        lambda a, b, score: (
+            strokes(a, b) >= RENDER_MIN_STROKES
+        ),  # below five they pair by chance (丰/羊, 木/水)
+    )
+    add(
+        mutual_nearest(drawn, directions, CONFIRMED_NEIGHBOURS),
+        "directions+tables",
+        lambda a, b, score: (
+            a in commonest
+            and b in commonest
+            and score >= CONFIRMED_MIN_SIMILARITY
+            and strokes(a, b) >= CONFIRMED_MIN_STROKES
+            and same_frame(a, b, CONFIRMED_MIN_CORNERS)
+        ),
+    )
+    add(
+        mutual_nearest(drawn, bitmaps, 1),
+        "rendered-simple",
+        lambda a, b, score: (
+            a in commonest
+            and b in commonest
+            and score >= RENDER_MIN_SIMILARITY
+            and SIMPLE_STROKES[0] <= strokes(a, b) <= SIMPLE_STROKES[1]
+            and same_frame(a, b, CONFIRMED_MIN_CORNERS)
+        ),
+    )
     with out.open("w", encoding="utf-8") as handle:
         handle.write(
             "# char\tlook-alike\trule  (generated by build_glyph_pairs.py from char-similar 0.0.2 data, MIT, and Noto Sans"
