@@ -129,6 +129,16 @@ LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "holding",
                 "co ltd",
                 "corp ltd",
+                # The abbreviations of spelt-out forms below that cleanco's table lacks (an affiliate listed
+                # as "… s.r.o." files as "… společnost s ručením omezeným", and the other way round).
+                "s r o",
+                "spol s r o",
+                "d o o",
+                "tnhh",
+                "s a de c v",
+                "sa de cv",
+                "ltd sti",
+                "ltd şti",
             )
         },
         key=len,

@@ -317,6 +317,15 @@ def test_spelled_out_legal_forms_are_stripped(name: str) -> None:
     assert nz.legal_core(name) == "acme"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Acme s.r.o.", "Acme spol. s r.o.", "Acme d.o.o.", "Acme TNHH", "Acme S.A. de C.V.", "Acme Ltd. Şti."],
+)
+def test_abbreviations_of_the_spelled_out_forms_are_stripped(name: str) -> None:
+    """An affiliate listed under the short form is the same company as a filing under the long one."""
+    assert nz.legal_core(name) == "acme"
+
+
 def test_a_swapped_place_is_another_company_even_when_the_rest_is_close(families_matcher: Matcher) -> None:
     own = "大连冰山集团有限公司"
     assert families_matcher.check_party(own).own_of == ("bingshan",)
