@@ -179,6 +179,20 @@ def _ends_a_word(rest: str) -> bool:
     return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES) or rest[1:2] == "业"
 
 
+LINE_OF_BUSINESS_CHARS = (2, 4)
+"""Length of what may stand between a trade name and the legal form as the company's line of business."""
+
+
+def _is_line_of_business(mark_end: str, rest: str) -> bool:
+    """Whether ``rest``, all that stands between a mark (ending in ``mark_end``) and a company's legal form, is
+    the company's line of business: two to four characters, not one character left before an industry word or a
+    place (桃丽|园贸易: the trade name is 桃丽园) and not the end of a word the mark's last character begins
+    (沈古|董收藏 holds 古董)."""
+    if not LINE_OF_BUSINESS_CHARS[0] <= len(rest) <= LINE_OF_BUSINESS_CHARS[1] or _ends_a_word(rest[1:]):
+        return False
+    return not any(cedict.is_common_word(mark_end + rest[:size]) for size in range(1, len(rest) + 1))
+
+
 LONGER_WORD_MAX = 6
 """Longest ordinary word looked for around a mark met inside a text (idioms are four characters, some six)."""
 
@@ -769,7 +783,9 @@ class Matcher:
             return []
         return found
 
-    def _han_evidence(self, text: str, *, whole_text: bool) -> list[_Evidence]:
+    def _han_evidence(
+        self, text: str, *, whole_text: bool, before_legal_form: bool = False
+    ) -> list[_Evidence]:
         found: list[_Evidence] = []
         original = nz.han_only(nz.fold(text) if not nz.has_han(text) else text)
         han = nz.han_only(nz.fold(text))
@@ -824,7 +840,9 @@ class Matcher:
                     continue
                 if not all(syllable in choices[i + k] for k, syllable in enumerate(reading)):
                     continue
-                if len(mark.key) < 3 and not self._ends_trade_name(han[end:], mark.watch_id):
+                if len(mark.key) < 3 and not self._ends_trade_name(
+                    han[end:], mark.watch_id, before_legal_form, han[end - 1]
+                ):
                     continue  # three characters or more, with at most one changed, are no chance reading
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
                 # of Chinese); a squat keeps at least half of the characters.
@@ -837,7 +855,7 @@ class Matcher:
         if not whole_text and place_end > 0 and self._place_led:
             found.extend(self._place_swap_evidence(han, place_end))
         found.extend(self._han_translation_evidence(han, homophone_starts, whole_text))
-        found.extend(self._look_alike_evidence(han, homophone_starts, whole_text))
+        found.extend(self._look_alike_evidence(han, homophone_starts, whole_text, before_legal_form))
         return found
 
     def _place_swap_evidence(self, han: str, place_end: int) -> list[_Evidence]:
@@ -854,13 +872,20 @@ class Matcher:
                 found.append(_Evidence(mark, "containment", 100.0 * len(trade) / len(han), False, (tag,)))
         return found
 
-    def _ends_trade_name(self, rest: str, watch_id: str) -> bool:
+    def _ends_trade_name(
+        self, rest: str, watch_id: str, before_legal_form: bool = False, mark_end: str = ""
+    ) -> bool:
         """Whether a homophone or look-alike of a mark that ``rest`` follows is a trade name (字号) of its own:
         nothing, an industry word, a place or X业 follows (_ends_a_word), or the enterprise's own trade
         (沈古 + 鼓风机), or an ordinary dictionary word that starts the description of the business (深机 +
-        数控机床, 考板 + 厨房电器, 蓝月亭 + 洗衣液). Inside a longer word (大东阮 + 工业 holds 东阮) the
+        数控机床, 考板 + 厨房电器, 蓝月亭 + 洗衣液), or, in a company name, two to four characters right before
+        its legal form: a Chinese company name reads [place][trade name][line of business][legal form], so what
+        stands between the trade name and the legal form says what the company does, even in words no list
+        holds (须丰 + 速运, 申华 + 制笔, 永星 + 床品科技). Inside a longer word (大东阮 + 工业 holds 东阮) the
         characters after the mark do not start a word."""
         if _ends_a_word(rest) or self._industry_words(watch_id).starts(rest):
+            return True
+        if before_legal_form and _is_line_of_business(mark_end, rest):
             return True
         return any(cedict.is_common_word(rest[:size]) for size in (2, 3, 4) if len(rest) >= size)
 
@@ -877,7 +902,9 @@ class Matcher:
                     found.append(_Evidence(mark, "translation", min(85.0, share), whole, (f"gloss:{how}",)))
         return found
 
-    def _look_alike_evidence(self, han: str, starts: set[int], whole_text: bool) -> list[_Evidence]:
+    def _look_alike_evidence(
+        self, han: str, starts: set[int], whole_text: bool, before_legal_form: bool = False
+    ) -> list[_Evidence]:
         """One character of a Chinese mark swapped for one that looks alike and sounds different (冰山 →
         水山, 金杯 → 全杯), as a word of its own: where the text (or the name after its place) starts, ending
         where the text ends or an industry word or a place follows."""
@@ -900,7 +927,9 @@ class Matcher:
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None:
                             continue
-                        if length < 3 and not self._ends_trade_name(rest, mark.watch_id):
+                        if length < 3 and not self._ends_trade_name(
+                            rest, mark.watch_id, before_legal_form, window[-1]
+                        ):
                             continue
                         whole = whole_text and length == len(han)
                         found.append(
@@ -917,8 +946,9 @@ class Matcher:
             return cached
         found: list[_Evidence] = []
         core = nz.legal_core(name) or nz.fold(name)
+        before_legal_form = len(nz.han_only(core)) < len(nz.han_only(nz.fold(name)))
         if nz.has_han(core):
-            for ev in self._han_evidence(core, whole_text=False):
+            for ev in self._han_evidence(core, whole_text=False, before_legal_form=before_legal_form):
                 if ev.variant in ("translation", "lookalike"):
                     found.append(self._with_industry_word(ev, name, core))
                     continue

@@ -191,6 +191,44 @@ def test_glyph_table_leaves_unrelated_shapes_apart(char: str, other: str) -> Non
     assert other not in glyphs.look_alikes(char)
 
 
+_PENCIL_MARK = Watch(
+    "chunghwa", "中国第一铅笔有限公司", "China First Pencil Co., Ltd.", ("中华",), frozenset({16})
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "申华制笔有限公司",
+            [("lookalike", "medium")],
+        ),  # a look-alike before an unlisted line of business
+        ("钟华制笔有限公司", [("company-name", "medium")]),  # a homophone
+        ("上海申华制笔有限公司", [("lookalike", "medium")]),  # after the place
+        ("申华制笔", []),  # no legal form: nothing says where the trade name ends
+        ("申华制笔文具礼品有限公司", []),  # five characters and more: part of a longer trade name
+        ("申华笔贸易有限公司", []),  # one character before an industry word: the trade name is 申华笔
+        ("申华丽影有限公司", []),  # 华丽 is a word: 申华 is no trade name of its own here
+    ],
+    ids=[
+        "lookalike",
+        "homophone",
+        "after-place",
+        "no-legal-form",
+        "long-rest",
+        "trade-name-of-three",
+        "cut-word",
+    ],
+)
+def test_what_stands_before_the_legal_form_is_the_line_of_business(
+    name: str, expected: list[tuple[str, str]]
+) -> None:
+    """[place][trade name][line of business][legal form]: two to four characters between a swapped mark and the
+    legal form end the trade name, even in words no list holds (制笔 pen-making)."""
+    hits = Matcher((_PENCIL_MARK,)).match(Candidate("r1", "exhibitor", name, None, "CN", frozenset()))
+    assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
+
+
 _STEEL_MARK = Watch(
     "baosteel", "宝山钢铁股份有限公司", "Baoshan Iron & Steel Co., Ltd.", ("宝钢",), frozenset({6})
 )
