@@ -638,7 +638,7 @@ class Matcher:
                 (*ev.tags, "numeral:digits"),
             )
             for ev in self._han_evidence(spelled, whole_text=whole_text)
-            if ev.variant in ("exact", "traditional", "containment")
+            if ev.variant in ("exact", "traditional", "containment", "lookalike")
         ]
 
     def _mixed_script_evidence(self, text: str) -> list[_Evidence]:
@@ -957,6 +957,9 @@ class Matcher:
                 )
         if nz.has_han(core):
             for ev in self._digits_among_characters(core, whole_text=False):
+                if ev.variant == "lookalike":  # 廊坊58同域信息: a look-alike, high beside the trade
+                    found.append(self._with_industry_word(ev, name, core))
+                    continue
                 found.append(_Evidence(ev.mark, "company-name", 90.0, False, ("variant:numeral", *ev.tags)))
         if self._numeral:
             for run in _NUMBER_RUN_RE.findall(core):

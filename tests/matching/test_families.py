@@ -229,6 +229,27 @@ def test_what_stands_before_the_legal_form_is_the_line_of_business(
     assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
 
 
+_DIGIT_MARK = Watch("sevendays", "铂涛酒店集团有限公司", "", ("7天",), frozenset({43}))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "classes", "expected"),
+    [
+        ("trademark", "7夭", {43}, [("lookalike", "high")]),
+        ("trademark", "七夭", {43}, [("lookalike", "high")]),
+        ("trademark", "7天", {43}, [("numeral", "high")]),
+        ("exhibitor", "广州7夭酒店管理有限公司", set(), [("lookalike", "high")]),
+    ],
+    ids=["digit", "numeral", "exact-digits", "exhibitor"],
+)
+def test_lookalike_in_a_mark_written_with_digits(
+    kind: str, text: str, classes: set[int], expected: list[tuple[str, str]]
+) -> None:
+    """A mark with digits (7天) keeps them as numerals, so one of its characters swapped (天 → 夭) is a look-alike."""
+    hits = Matcher((_DIGIT_MARK,)).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
+
+
 _STEEL_MARK = Watch(
     "baosteel", "宝山钢铁股份有限公司", "Baoshan Iron & Steel Co., Ltd.", ("宝钢",), frozenset({6})
 )
