@@ -845,9 +845,9 @@ class Matcher:
                 ):
                     continue  # three characters or more, with at most one changed, are no chance reading
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
-                # of Chinese); a squat keeps at least half of the characters.
+                # of Chinese); a squat keeps one character of the mark (红蜻蜓 → 红青亭).
                 changed = sum(1 for a, b in zip(han[i:end], mark.key, strict=False) if a != b)
-                if changed > max(1, len(mark.key) // 2):
+                if changed > max(1, len(mark.key) - 1):
                     continue
                 whole = whole_text and len(reading) == len(han)
                 share = 100.0 * len(reading) / len(han)

@@ -250,6 +250,28 @@ def test_lookalike_in_a_mark_written_with_digits(
     assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
 
 
+_SWAN_MARK = Watch("littleswan", "无锡小天鹅电器有限公司", "", ("小天鹅",), frozenset({7, 11}))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "classes", "expected"),
+    [
+        ("trademark", "晓天鹅", {11}, [("homophone", "medium")]),  # one character changed
+        ("trademark", "晓天娥", {11}, [("homophone", "medium")]),  # two of three: one kept
+        ("exhibitor", "晓天娥电器有限公司", set(), [("company-name", "medium")]),
+        ("trademark", "肖添娥", {11}, []),  # every character changed: chance
+    ],
+    ids=["one-changed", "two-of-three", "exhibitor", "all-changed"],
+)
+def test_homophone_of_a_longer_mark_keeps_one_character(
+    kind: str, text: str, classes: set[int], expected: list[tuple[str, str]]
+) -> None:
+    """A mark of three characters or more is squatted by homophones that keep one character of it (红蜻蜓 →
+    红青亭); swapping every character is chance (about 400 toneless syllables cover all of Chinese)."""
+    hits = Matcher((_SWAN_MARK,)).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
+
+
 _STEEL_MARK = Watch(
     "baosteel", "宝山钢铁股份有限公司", "Baoshan Iron & Steel Co., Ltd.", ("宝钢",), frozenset({6})
 )
