@@ -843,7 +843,7 @@ class Matcher:
                 if len(mark.key) < 3 and not self._ends_trade_name(
                     han[end:], mark.watch_id, before_legal_form, han[end - 1]
                 ):
-                    continue  # three characters or more, with at most one changed, are no chance reading
+                    continue  # three characters or more, one of them kept, are no chance reading
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
                 # of Chinese); a squat keeps one character of the mark (红蜻蜓 → 红青亭).
                 changed = sum(1 for a, b in zip(han[i:end], mark.key, strict=False) if a != b)

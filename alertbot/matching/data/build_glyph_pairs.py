@@ -372,12 +372,11 @@ def main(argv: list[str]) -> int:
             and same_frame(a, b, RENDER_MIN_CORNERS)
         ),
     )
+    # Below five strokes the directions pair by chance (丰/羊, 木/水).
     add(
         mutual_nearest(drawn, directions, DIRECTION_NEIGHBOURS),
         "directions",
-        lambda a, b, score: (
-            strokes(a, b) >= RENDER_MIN_STROKES
-        ),  # below five they pair by chance (丰/羊, 木/水)
+        lambda a, b, score: strokes(a, b) >= RENDER_MIN_STROKES,
     )
     add(
         mutual_nearest(drawn, directions, CONFIRMED_NEIGHBOURS),
