@@ -26,6 +26,7 @@ from alertbot.matching.lexicon import (
     HAN_INDUSTRY_WORDS,
     HAN_PLACES,
     LATIN_PLACES,
+    chinese_zipf,
     is_common_affix,
     is_dictionary_word,
     sentence_language,
@@ -179,20 +180,29 @@ def _ends_a_word(rest: str) -> bool:
     return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES) or rest[1:2] == "业"
 
 
-LINE_OF_BUSINESS_CHARS = (2, 4)
-"""Length of what may stand between a trade name and the legal form as the company's line of business."""
-
-
-def _is_line_of_business(mark_end: str, rest: str) -> bool:
-    """Whether ``rest``, all that stands between a mark (ending in ``mark_end``) and a company's legal form, is
-    the company's line of business: two to four characters, not one character left before an industry word or a
-    place (桃丽|园贸易: the trade name is 桃丽园) and not the end of a word the mark's last character begins
-    (沈古|董收藏 holds 古董)."""
-    if not LINE_OF_BUSINESS_CHARS[0] <= len(rest) <= LINE_OF_BUSINESS_CHARS[1] or _ends_a_word(rest[1:]):
+def _is_line_of_business(found: str, rest: str) -> bool:
+    """Whether ``rest``, all that stands between a swapped mark (``found``, as written) and a company's legal
+    form, is the company's line of business: one word of two characters (须丰|速运, 申华|制笔) or two of them
+    (永星|床品科技, with an industry word or a dictionary word last). Three characters are a trade name of three
+    and a business of two as often as the other way round (奥柯玛|冷柜, 桃丽园|贸易, 金隆鱼|粮油), so they do not
+    count; nor does a rest that continues a dictionary word begun in the mark (创始人, 沈古董)."""
+    if len(rest) == 4:
+        second = rest[2:]
+        if not (_ends_a_word(second) or cedict.is_common_word(second)) or _ends_a_word(rest[1:]):
+            return False
+    elif len(rest) != 2:
         return False
-    return not any(cedict.is_common_word(mark_end + rest[:size]) for size in range(1, len(rest) + 1))
+    return not any(
+        cedict.is_common_word(found[start:] + rest[:size])
+        for start in range(len(found))
+        for size in range(1, len(rest) + 1)
+    )
 
 
+ORDINARY_WORD_ZIPF = 3.0
+"""A look-alike that is a dictionary word this common (wordfreq Zipf) reads as that word: 光学 optics (4.0) and
+光明 (4.4) are no swaps of 光宇; the swaps squatters write are rare words or none (全马 2.3; 一车 "a cartload" is
+frequent but a phrase, not a word)."""
 LONGER_WORD_MAX = 6
 """Longest ordinary word looked for around a mark met inside a text (idioms are four characters, some six)."""
 
@@ -841,7 +851,7 @@ class Matcher:
                 if not all(syllable in choices[i + k] for k, syllable in enumerate(reading)):
                     continue
                 if len(mark.key) < 3 and not self._ends_trade_name(
-                    han[end:], mark.watch_id, before_legal_form, han[end - 1]
+                    han[end:], mark.watch_id, before_legal_form, han[i:end]
                 ):
                     continue  # three characters or more, one of them kept, are no chance reading
                 # Swapping every character for a homophone is chance (about 400 toneless syllables cover all
@@ -873,7 +883,7 @@ class Matcher:
         return found
 
     def _ends_trade_name(
-        self, rest: str, watch_id: str, before_legal_form: bool = False, mark_end: str = ""
+        self, rest: str, watch_id: str, before_legal_form: bool = False, found: str = ""
     ) -> bool:
         """Whether a homophone or look-alike of a mark that ``rest`` follows is a trade name (字号) of its own:
         nothing, an industry word, a place or X业 follows (_ends_a_word), or the enterprise's own trade
@@ -885,7 +895,7 @@ class Matcher:
         characters after the mark do not start a word."""
         if _ends_a_word(rest) or self._industry_words(watch_id).starts(rest):
             return True
-        if before_legal_form and _is_line_of_business(mark_end, rest):
+        if before_legal_form and _is_line_of_business(found, rest):
             return True
         return any(cedict.is_common_word(rest[:size]) for size in (2, 3, 4) if len(rest) >= size)
 
@@ -918,6 +928,8 @@ class Matcher:
                 window = han[start : start + length]
                 if len(window) < length:
                     continue
+                if cedict.is_common_word(window) and chinese_zipf(window) >= ORDINARY_WORD_ZIPF:
+                    continue  # an ordinary word is that word, not a swapped mark (宇衡光学仪器: 光学 optics)
                 rest = han[start + length :]
                 for i in range(length):
                     for mark, position in self._glyph.get(window[:i] + _WILDCARD + window[i + 1 :], ()):
@@ -928,7 +940,7 @@ class Matcher:
                         if rule is None:
                             continue
                         if length < 3 and not self._ends_trade_name(
-                            rest, mark.watch_id, before_legal_form, window[-1]
+                            rest, mark.watch_id, before_legal_form, window
                         ):
                             continue
                         whole = whole_text and length == len(han)

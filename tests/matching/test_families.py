@@ -209,6 +209,8 @@ _PENCIL_MARK = Watch(
         ("申华制笔文具礼品有限公司", []),  # five characters and more: part of a longer trade name
         ("申华笔贸易有限公司", []),  # one character before an industry word: the trade name is 申华笔
         ("申华丽影有限公司", []),  # 华丽 is a word: 申华 is no trade name of its own here
+        ("申华达冷柜有限公司", []),  # three characters: 申华达 + 冷柜 as likely as 申华 + 达冷柜
+        ("申华笔具科技有限公司", [("lookalike", "medium")]),  # two words of two: 笔具 + 科技
     ],
     ids=[
         "lookalike",
@@ -218,6 +220,8 @@ _PENCIL_MARK = Watch(
         "long-rest",
         "trade-name-of-three",
         "cut-word",
+        "three-characters",
+        "two-words",
     ],
 )
 def test_what_stands_before_the_legal_form_is_the_line_of_business(
@@ -269,6 +273,25 @@ def test_homophone_of_a_longer_mark_keeps_one_character(
     """A mark of three characters or more is squatted by homophones that keep one character of it (红蜻蜓 →
     红青亭); swapping every character is chance (about 400 toneless syllables cover all of Chinese)."""
     hits = Matcher((_SWAN_MARK,)).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
+
+
+_LIGHT_MARK = Watch("coslight", "双登集团股份有限公司", "", ("光宇",), frozenset({9}))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("exhibitor", "哈尔滨光学仪器有限公司", []),  # 光学 optics: a common word, not 光宇 with 宇 → 学
+        ("exhibitor", "宇衡光学仪器有限公司", []),
+        ("trademark", "光字", [("lookalike", "high")]),  # no word: a swap
+    ],
+    ids=["after-place", "after-trade-name", "swap"],
+)
+def test_a_lookalike_that_is_a_common_word_is_that_word(
+    kind: str, text: str, expected: list[tuple[str, str]]
+) -> None:
+    hits = Matcher((_LIGHT_MARK,)).match(Candidate("r1", kind, text, None, "CN", frozenset({9})))
     assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
 
 
