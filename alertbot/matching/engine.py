@@ -203,6 +203,13 @@ ORDINARY_WORD_ZIPF = 3.0
 """A look-alike that is a dictionary word this common (wordfreq Zipf) reads as that word: 光学 optics (4.0) and
 光明 (4.4) are no swaps of 光宇; the swaps squatters write are rare words or none (全马 2.3; 一车 "a cartload" is
 frequent but a phrase, not a word)."""
+
+
+def _is_ordinary_word(han: str) -> bool:
+    """Whether ``han`` is a common dictionary word (see ORDINARY_WORD_ZIPF)."""
+    return cedict.is_common_word(han) and chinese_zipf(han) >= ORDINARY_WORD_ZIPF
+
+
 LONGER_WORD_MAX = 6
 """Longest ordinary word looked for around a mark met inside a text (idioms are four characters, some six)."""
 
@@ -928,8 +935,6 @@ class Matcher:
                 window = han[start : start + length]
                 if len(window) < length:
                     continue
-                if cedict.is_common_word(window) and chinese_zipf(window) >= ORDINARY_WORD_ZIPF:
-                    continue  # an ordinary word is that word, not a swapped mark (宇衡光学仪器: 光学 optics)
                 rest = han[start + length :]
                 for i in range(length):
                     for mark, position in self._glyph.get(window[:i] + _WILDCARD + window[i + 1 :], ()):
@@ -937,7 +942,7 @@ class Matcher:
                         if position != i or swapped == original:
                             continue
                         rule = glyphs.look_alikes(original).get(swapped)
-                        if rule is None:
+                        if rule is None or _is_ordinary_word(window):
                             continue
                         if length < 3 and not self._ends_trade_name(
                             rest, mark.watch_id, before_legal_form, window
