@@ -224,7 +224,6 @@ def ensure_sources(session: Session) -> list[SourceConfig]:
 def expo_editions() -> dict[str, str]:
     """{edition id: spider} of every loadable expo edition (bundled and ``<data dir>/expos``); empty when an
     edition file is broken (``alertbot expo list`` names the file)."""
-
     try:
         return {edition_id: SPIDER_NAME for edition_id in load_editions(get_settings())}
     except EditionError:
@@ -354,14 +353,12 @@ def previous_cron_time(cron: str, before: dt.datetime, tz: str) -> dt.datetime |
 
 
 def _edition(name: str) -> Any:
-
     return get_edition(get_settings(), name)
 
 
 def expo_next_run(config: SourceConfig, now: dt.datetime) -> dt.datetime | None:
     """When an expo edition is crawled next: the expo issue's expo-mode function (hourly around the show,
     daily otherwise); None when the edition file is gone or broken."""
-
     try:
         return next_crawl_at(_edition(config.name), now)
     except EditionError:
@@ -428,7 +425,6 @@ def _may_go_stale(config: SourceConfig, now: dt.datetime) -> bool:
     # edition whose URL is not public yet, or last year's show, is not a fault.
     if config.kind != "expo":
         return True
-
     try:
         edition = _edition(config.name)
     except EditionError:
@@ -498,7 +494,6 @@ def source_view(session: Session, config: SourceConfig, now: dt.datetime, tz: st
 def list_sources(session: Session, now: dt.datetime | None = None, tz: str | None = None) -> list[SourceView]:
     """Every source (catalogue gazettes and stored expo editions) with its last run, counts, health and next
     run, sorted by name. Reads only; catalogue sources without a row show their defaults."""
-
     zone = tz or get_settings().timezone
     moment = now or utcnow()
     return [source_view(session, config, moment, zone) for config in _configs(session)]
@@ -626,7 +621,6 @@ def crawl_spec(config: SourceConfig) -> CrawlSpec:
 def _expo_spec(config: SourceConfig) -> CrawlSpec:
     # The edition file holds its list URL (``alertbot expo set-url`` / :func:`set_url` write it there); a
     # pinned file URL is the ``file`` argument, like for gazettes.
-
     try:
         spider, args = expo_crawl_spec(_edition(config.name), get_settings())
     except EditionError as error:

@@ -143,12 +143,11 @@ def describe_reason(code: str, lang: str) -> str:
     Detail codes (``class-overlap:9,42``) are keyed by their prefix and keep the detail after the wording.
     """
     check_language(lang)
-    table = REASON_CODES  # alertbot.matching owns the reason codes and their wording: code -> (zh, en)
-    known = table.get(code)
+    known = REASON_CODES.get(code)
     detail = ""
     if known is None and ":" in code:
         prefix, detail = code.rsplit(":", 1)
-        known = table.get(prefix)
+        known = REASON_CODES.get(prefix)
     if known is None:
         # Codes of other stages (the expo's product and brand evidence) are worded in strings.json.
         key = f"reason.{code.rsplit(':', 1)[0] if detail else code}"
