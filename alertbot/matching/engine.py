@@ -944,6 +944,8 @@ class Matcher:
                         rule = glyphs.look_alikes(original).get(swapped)
                         if rule is None or _is_ordinary_word(window):
                             continue
+                        if length < 3 and glyphs.is_weak(rule):
+                            continue
                         if length < 3 and not self._ends_trade_name(
                             rest, mark.watch_id, before_legal_form, window
                         ):

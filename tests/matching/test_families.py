@@ -315,6 +315,61 @@ def test_lookalike_through_a_shared_frame(kind: str, text: str, classes: set[int
     assert "glyph:宝→室 (directions+tables 0.78)" in hits[0].reasons
 
 
+def test_glyph_near_pairs_are_symmetric_and_not_homophones() -> None:
+    """The pairs by stroke direction alone (glyph_near.tsv): both ways, no shared reading, each with its tier."""
+    near = {char: glyphs.look_alikes(char) for char in glyphs._near_lines()}
+    assert len(near) > 3000
+    for char, others in near.items():
+        for other, rule in others.items():
+            if not rule.startswith(("directions-close", "directions-near")):
+                continue
+            assert near[other][char] == rule, (char, other)
+            assert not ({nz._common_readings(char)[0]} & {nz._common_readings(other)[0]}), (char, other)
+    assert glyphs.look_alikes("量")["重"] == "directions-close 0.81"
+    assert glyphs.look_alikes("雀")["崔"] == "directions-near 0.63"
+    assert glyphs.is_weak("directions-near 0.63")
+    assert not glyphs.is_weak("directions-close 0.81")
+    assert "林" not in glyphs.look_alikes("虹")
+
+
+_CLOSE_MARK = Watch("harbinmeasuring", "哈尔滨量具刃具集团有限责任公司", "", ("哈量",), frozenset({8}))
+_NEAR_MARKS = (
+    Watch("peacockcity", "华夏幸福基业股份有限公司", "", ("孔雀城",), frozenset({36, 37})),
+    Watch("nest", "雀巢有限公司", "", ("雀巢",), frozenset({30})),
+)
+
+
+@pytest.mark.parametrize(
+    ("watches", "kind", "text", "classes", "expected"),
+    [
+        ((_CLOSE_MARK,), "trademark", "哈重", {8}, [("harbinmeasuring", "high")]),
+        ((_CLOSE_MARK,), "exhibitor", "哈重刃具有限公司", set(), [("harbinmeasuring", "high")]),
+        (_NEAR_MARKS, "trademark", "孔崔城", {36}, [("peacockcity", "high")]),
+        (_NEAR_MARKS, "exhibitor", "孔崔城置业有限公司", set(), [("peacockcity", "high")]),
+        (_NEAR_MARKS, "exhibitor", "孔崔城贸易有限公司", set(), [("peacockcity", "medium")]),
+        (_NEAR_MARKS, "trademark", "崔巢", {30}, []),
+    ],
+    ids=[
+        "close-pair-two-chars",
+        "close-pair-company",
+        "near-pair-three-chars",
+        "near-pair-industry",
+        "near-pair-generic",
+        "near-pair-two-chars",
+    ],
+)
+def test_lookalike_by_stroke_direction_alone(
+    watches: tuple[Watch, ...], kind: str, text: str, classes: set[int], expected: list[tuple[str, str]]
+) -> None:
+    """Glyphs closer than 99 % of pairs by stroke direction (量/重 0.81) are look-alikes in any mark; closer than
+    98 % (雀/崔 0.63) only in a mark of three characters or more, where the two others in place say which mark."""
+    hits = Matcher(watches).match(Candidate("r1", kind, text, None, "CN", frozenset(classes)))
+    assert [(h.watch_id, h.risk) for h in hits if h.variant == "lookalike"] == expected, [
+        h.to_json() for h in hits
+    ]
+    assert [h for h in hits if h.variant != "lookalike"] == []
+
+
 def test_glyph_table_provenance_is_documented() -> None:
     readme = (Path(glyphs.__file__).parent / "data" / "README.md").read_text("utf-8")
     for needed in ("char-similar", "MIT", "CC-CEDICT", "CC BY-SA 4.0"):
