@@ -121,12 +121,14 @@ def glosses(word: str, *, limit: int = 6) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def glosses_of_sense(sense: str) -> tuple[str, ...]:
     """The short glosses (one to three words, lowercase, no notes, no leading "to"/article) of one sense."""
-    found = []
+    found: list[str] = []
     for part in re.split(r"[;,]", _PARENS_RE.sub(" ", sense)):
         words = _NOT_GLOSS_CHARS_RE.sub(" ", part.strip().lower()).replace("-", " ").split()
         while words and words[0] in ("to", "a", "an", "the"):
             words = words[1:]
-        if 1 <= len(words) <= 3 and all(len(w) > 1 for w in words):
+        if len(words) == 3 and words[1] == "or":
+            found.extend((words[0], words[2]))  # "king or monarch": two glosses, not a phrase
+        elif 1 <= len(words) <= 3 and all(len(w) > 1 for w in words):
             found.append(" ".join(words))
     return tuple(found)
 

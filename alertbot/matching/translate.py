@@ -290,13 +290,14 @@ def _han_words(text: str, *, after_mark: bool = False) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _segment(han: str) -> tuple[str, ...]:
-    """A Chinese mark cut into dictionary words, longest match from the left (獐子岛 → 獐子? 岛)."""
+def _segment(han: str, longest: int = 4) -> tuple[str, ...]:
+    """A Chinese mark cut into dictionary words of at most ``longest`` characters, longest match from the left
+    (獐子岛 → 獐子? 岛)."""
     parts: list[str] = []
     i = 0
     entries = cedict.entries()
     while i < len(han):
-        for size in range(min(4, len(han) - i), 0, -1):
+        for size in range(min(longest, len(han) - i), 0, -1):
             piece = han[i : i + size]
             # A word with no gloss to give (an entry naming a company: 农夫山泉 "Nongfu Spring, Chinese bottled
             # water …") is cut further, into words that have one (农夫 farmer + 山 + 泉).
@@ -409,9 +410,14 @@ def _translations(han: str) -> tuple[tuple[str, str], ...]:
     found: dict[str, str] = {g: f"{han}={g}" for g in _word_glosses(han)}
     if found:
         # A dictionary word means what the dictionary says, not what its characters say one by one: 东风 is
-        # an "easterly wind" or a "spring breeze", 冰山 an "iceberg" (not an ICE MOUNTAIN).
-        return tuple(found.items())
-    cuts = dict.fromkeys([_segment(han), tuple(han)])
+        # an "easterly wind" or a "spring breeze", 冰山 an "iceberg" (not an ICE MOUNTAIN). A word of three
+        # characters or more also says what its parts say, as a brand name is read: 竹叶青 is a pit viper and
+        # BAMBOO LEAF GREEN, 老干妈 OLD GODMOTHER.
+        if len(han) < 3:
+            return tuple(found.items())
+        cuts = dict.fromkeys([_segment(han, len(han) - 1), tuple(han)])
+    else:
+        cuts = dict.fromkeys([_segment(han), tuple(han)])
     for parts in cuts:
         if len(parts) == 1:
             continue

@@ -880,6 +880,33 @@ def test_a_coined_mark_amid_words_of_a_language_it_is_a_word_of(
     assert [h.risk for h in hits] == ([expected] if expected else []), [h.to_json() for h in hits]
 
 
+_STEED_MARK = Watch("qianlima", "千里马机械供应链股份有限公司", "", ("千里马",), frozenset({7}))
+_LION_KING_MARK = Watch("lionking", "狮王日用化工有限公司", "", ("狮王",), frozenset({3}))
+
+
+@pytest.mark.parametrize(
+    ("watch", "text", "classes", "risk"),
+    [
+        (_STEED_MARK, "FINE STEED", [7], "medium"),  # the dictionary word's own gloss
+        (_STEED_MARK, "THOUSAND MILE HORSE", [7], "medium"),  # what its parts say: 千里 + 马
+        (_STEED_MARK, "THOUSAND MILE HORSE", [25], None),
+        (_LION_KING_MARK, "LION KING", [3], "medium"),  # 王 "king or monarch": two glosses
+        (_LION_KING_MARK, "LION MONARCH", [3], "medium"),
+    ],
+    ids=["whole-word", "parts-of-a-long-word", "parts-other-class", "or-gloss-first", "or-gloss-second"],
+)
+def test_a_translation_by_the_parts_of_a_long_word_or_either_half_of_an_or_gloss(
+    watch: Watch, text: str, classes: list[int], risk: str | None
+) -> None:
+    """A dictionary word of three characters or more also says what its parts say, as a brand name is read
+    (千里马 "fine steed" is also a THOUSAND-MILE HORSE; a two-character word keeps its own sense: 冰山 is no ICE
+    MOUNTAIN); a gloss "king or monarch" gives both words."""
+    hits = Matcher([watch]).match(Candidate("r1", "trademark", text, "X", "US", frozenset(classes)))
+    assert [(h.variant, h.risk) for h in hits] == ([("translation", risk)] if risk else []), [
+        h.to_json() for h in hits
+    ]
+
+
 _VERB_LAST_MARK = Watch("longteng", "龙腾汽车配件有限公司", "", ("龙腾",), frozenset({12}))
 
 
