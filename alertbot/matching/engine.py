@@ -655,14 +655,17 @@ class Matcher:
                 (*ev.tags, "numeral:digits"),
             )
             for ev in self._han_evidence(spelled, whole_text=whole_text)
-            if ev.variant in ("exact", "traditional", "containment", "lookalike")
+            if ev.variant in ("exact", "traditional", "containment", "lookalike", "homophone")
         ]
 
     def _mixed_script_evidence(self, text: str) -> list[_Evidence]:
         """Half characters, half pinyin (冰SHAN, BING山): the characters read in pinyin, then the whole text
         compared as a Latin one; it counts as the mark itself, like its pinyin."""
         found: list[_Evidence] = []
-        for reading in nz.mixed_script_readings(text):
+        readings = nz.mixed_script_readings(text)
+        # A mark with digits (58同城) is indexed with its digits read in pinyin: 58同CHENG is WUBATONGCHENG.
+        readings += tuple(spoken for reading in readings if (spoken := nz.digits_in_pinyin(reading)))
+        for reading in readings:
             for ev in self._latin_evidence(reading, translations=False):
                 if ev.whole and (ev.variant in _EXACT_FAMILY or ev.variant == "pinyin"):
                     variant = "pinyin" if ev.mark.kind == "chinese" else "exact"
@@ -979,7 +982,8 @@ class Matcher:
                 if ev.variant == "lookalike":  # 廊坊58同域信息: a look-alike, high beside the trade
                     found.append(self._with_industry_word(ev, name, core))
                     continue
-                found.append(_Evidence(ev.mark, "company-name", 90.0, False, ("variant:numeral", *ev.tags)))
+                variant = "variant:homophone" if ev.variant == "homophone" else "variant:numeral"
+                found.append(_Evidence(ev.mark, "company-name", 90.0, False, (variant, *ev.tags)))
         if self._numeral:
             for run in _NUMBER_RUN_RE.findall(core):
                 for mark in self._numeral.get(nz.numeral_key(run), ()):

@@ -254,6 +254,31 @@ def test_lookalike_in_a_mark_written_with_digits(
     assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
 
 
+_DIGIT_CITY_MARK = Watch("wubacity", "五八同城网络有限公司", "", ("58同城",), frozenset({35}))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("exhibitor", "广州7添酒店管理有限公司", [("sevendays", "company-name", "variant:homophone")]),
+        ("exhibitor", "郑州58通城实业有限公司", [("wubacity", "company-name", "variant:homophone")]),
+        ("trademark", "58同CHENG", [("wubacity", "pinyin", "script:mixed")]),
+        ("trademark", "五八同CHENG", [("wubacity", "pinyin", "script:mixed")]),
+    ],
+    ids=["homophone-one-char", "homophone-two-chars", "half-pinyin-digits", "half-pinyin-numerals"],
+)
+def test_homophones_and_half_pinyin_of_a_mark_written_with_digits(
+    kind: str, text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    """A mark with digits (7天, 58同城) read with its digits as numerals meets homophones (7添, 58通城) and half
+    pinyin (58同CHENG: the digits read in pinyin too, WUBATONGCHENG) as the same mark without digits would."""
+    hits = Matcher((_DIGIT_MARK, _DIGIT_CITY_MARK)).match(
+        Candidate("r1", kind, text, None, "CN", frozenset({35, 43}))
+    )
+    found = [(h.watch_id, h.variant, tag) for h in hits for tag in h.reasons if tag == expected[0][2]]
+    assert found == expected, [h.to_json() for h in hits]
+
+
 _SWAN_MARK = Watch("littleswan", "无锡小天鹅电器有限公司", "", ("小天鹅",), frozenset({7, 11}))
 
 
