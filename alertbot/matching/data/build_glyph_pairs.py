@@ -86,8 +86,8 @@ same structure and three corner codes (东/车, 五/丑, 电/屯, 丹/舟, 母/�
 out because a few bars look alike by chance."""
 
 CLOSE_SIMILARITY = 0.65
-"""Stroke directions alone, without a neighbour rank: two of the commonest characters of four strokes or more are
-look-alikes when their stroke-direction cosine is this high, closer than 99 % of all pairs of them (median 0.38,
+"""Stroke directions alone, without a neighbour rank: two characters of GB 2312 of four strokes or more, one of them
+among the commonest (its look-alike may be rarer: 晨/晟), are look-alikes when their stroke-direction cosine is this high, closer than 99 % of all pairs of them (median 0.38,
 99th percentile 0.64). Ranks crowd where many glyphs share a frame: 量/重, 路/骆, 辉/浑, 盛/盈, 鱼/鲁, 光/先 and
 井/并 are 0.68 to 0.88 apart yet not among each other's ten nearest. Written to glyph_near.tsv."""
 NEAR_SIMILARITY = 0.60
@@ -210,18 +210,21 @@ def near_pairs(
     readings: Callable[[str], set[str]],
     strokes: Callable[[str], int],
 ) -> dict[str, dict[str, float]]:
-    """Pairs of the commonest characters (of GB 2312) at least NEAR_SIMILARITY apart by stroke direction, of
-    NEAR_MIN_STROKES strokes or more, not already paired by a rule and sharing no reading: char → {char: cosine}."""
+    """Pairs of GB 2312 characters, one of them at least among the commonest, at least NEAR_SIMILARITY apart by
+    stroke direction, of NEAR_MIN_STROKES strokes or more, not already paired by a rule and sharing no reading:
+    char → {char: cosine}."""
     import numpy as np
 
     readings = functools.cache(readings)
-    index = [i for i, c in enumerate(drawn) if c in commonest and strokes(c) >= NEAR_MIN_STROKES]
+    index = [i for i, c in enumerate(drawn) if strokes(c) >= NEAR_MIN_STROKES]
     chars = [drawn[i] for i in index]
     vectors = directions[index]
     similarity = vectors @ vectors.T
     found: dict[str, dict[str, float]] = {}
     for i, j in zip(*np.nonzero(np.triu(similarity >= NEAR_SIMILARITY, 1)), strict=True):
         a, b = chars[i], chars[j]
+        if a not in commonest and b not in commonest:
+            continue  # a mark's character is a common one; its look-alike may be rarer (晨/晟, 鹭/鹜)
         if b in paired.get(a, {}) or readings(a) & readings(b):
             continue
         if abs(strokes(a) - strokes(b)) * NEAR_STROKE_GAP_SHARE > max(strokes(a), strokes(b)):
