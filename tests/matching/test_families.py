@@ -352,9 +352,9 @@ def test_glyph_near_pairs_are_symmetric_and_not_homophones() -> None:
             assert not ({nz._common_readings(char)[0]} & {nz._common_readings(other)[0]}), (char, other)
     assert glyphs.look_alikes("量")["重"] == "directions-close 0.81"
     assert glyphs.look_alikes("雀")["崔"] == "directions-near 0.63"
-    assert (
-        glyphs.look_alikes("晨")["晟"] == "directions-close 0.78"
-    )  # a rarer look-alike of a common character
+    assert glyphs.look_alikes("晨")["晟"] == "directions-close 0.78"  # a rarer look-alike
+    assert glyphs.look_alikes("鸽")["鸧"] == "directions-close 0.87"  # beyond GB 2312: only the very closest
+    assert "鸧" not in glyphs.look_alikes("鸡")
     assert glyphs.is_weak("directions-near 0.63")
     assert not glyphs.is_weak("directions-close 0.81")
     assert "林" not in glyphs.look_alikes("虹")
