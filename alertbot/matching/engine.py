@@ -30,6 +30,7 @@ from alertbot.matching.lexicon import (
     is_common_affix,
     is_dictionary_word,
     sentence_language,
+    word_zipf,
 )
 from alertbot.matching.model import VARIANTS, Candidate, Hit, Watch, risk_rank
 
@@ -197,6 +198,43 @@ def _is_line_of_business(found: str, rest: str) -> bool:
         for start in range(len(found))
         for size in range(1, len(rest) + 1)
     )
+
+
+ENGLISH_WORD_ZIPF = 3.0
+"""How common (wordfreq Zipf, English) each word of a text must be for the text to read as English words."""
+FUNCTION_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "at",
+        "in",
+        "on",
+        "to",
+        "for",
+        "with",
+        "and",
+        "or",
+        "is",
+        "are",
+        "your",
+        "our",
+        "my",
+    }
+)
+"""Words that make a run of English words a sentence rather than a name (A CLEANER WORLD … AT A TIME)."""
+SENTENCE_MIN_FUNCTION_WORDS = 2
+
+
+def _is_english_phrase(word: str, others: Sequence[str]) -> bool:
+    """Whether ``word`` and the ``others`` (one or more) are all common English words."""
+    return bool(others) and all(w.isalpha() and word_zipf(w) >= ENGLISH_WORD_ZIPF for w in (word, *others))
+
+
+def _is_sentence(others: Sequence[str]) -> bool:
+    """Whether the words around a mark hold English function words enough to make a sentence."""
+    return sum(w in FUNCTION_WORDS for w in others) >= SENTENCE_MIN_FUNCTION_WORDS
 
 
 ORDINARY_WORD_ZIPF = 3.0
@@ -599,6 +637,16 @@ class Matcher:
                     if (latin_marks or pinyin_marks) and _inside_longer_pinyin(words, start, end):
                         continue
                     share = 100.0 * len(joined) / len(key)
+                    others = [*words[:start], *words[end:]]
+                    english = end - start == 1 and _is_english_phrase(joined, others)
+                    if english and _is_sentence(others):
+                        # A dictionary-word mark as one word of an English sentence is that word (WORLD in A
+                        # CLEANER WORLD, ONE CONTAINER AT A TIME), in any class.
+                        latin_marks = [m for m in latin_marks if m.kind != "dictionary"]
+                    # Pinyin that is a common English word among English words (SITE, 四特 sì tè, in GLOBAL PRIME
+                    # SITE) is that word outside the enterprise's classes, as a coined mark amid a foreign
+                    # sentence is (see _judge).
+                    english_pinyin = english and word_zipf(joined) >= translate.COMMON_WORD_ZIPF
                     for mark in latin_marks:
                         added: tuple[str, ...] = ("containment:added-word",)
                         if mark.kind == "coined" and end - start == 1:
@@ -610,6 +658,8 @@ class Matcher:
                         tags = ["containment:added-word", "variant:pinyin"]
                         if end - start > 1 and tuple(words[start:end]) == reading:
                             tags.append("pinyin:spaced")
+                        if english_pinyin:
+                            tags.append("foreign-word:en")
                         found.append(_Evidence(mark, "containment", share, False, tuple(tags)))
         # One edit away: the whole text, and each long word of a longer text.
         pieces = [(key, True)] + (
@@ -1110,7 +1160,8 @@ class Matcher:
         )
         if not overlap and any(tag.startswith("foreign-word:") for tag in ev.tags):
             # A coined mark that is an ordinary word of the language of the words around it, outside the
-            # enterprise's classes, is that word (ANKER in a German slogan is an anchor).
+            # enterprise's classes, is that word (ANKER in a German slogan is an anchor; SITE, the pinyin of
+            # 四特, among English words is a site).
             return None, (*reasons, "excluded:foreign-word")
         if ev.variant == "translation":
             # A translation is a medium risk at most: a trademark in the enterprise's own classes, or a company

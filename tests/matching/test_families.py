@@ -888,6 +888,38 @@ def test_a_mark_split_across_a_place_or_inside_a_longer_word_is_not_the_mark(
     assert bool(hits) is alerted, [h.to_json() for h in hits]
 
 
+_SITE_MARK = Watch("site", "四特酒有限责任公司", "Site Liquor Co., Ltd.", ("四特",), frozenset({33}))
+_WORLD_MARK = Watch("world", "江苏沃得农业机械股份有限公司", "", ("WORLD",), frozenset({7, 12}))
+
+
+@pytest.mark.parametrize(
+    ("watch", "text", "classes", "expected"),
+    [
+        (_SITE_MARK, "GLOBAL PRIME SITE", [], None),  # pinyin that is an English word, among English words
+        (_SITE_MARK, "SITE MARKET money in site", [35], None),
+        (_SITE_MARK, "SITE LIQUOR", [33], "medium"),  # in the enterprise's class it stays an alert
+        (_SITE_MARK, "SITE", [33], "high"),
+        (_WORLD_MARK, "A CLEANER WORLD, ONE CONTAINER AT A TIME", [12], None),  # a word of a sentence
+        (_WORLD_MARK, "WORLD TRACTORS", [12], "medium"),  # the mark with a word added
+    ],
+    ids=[
+        "pinyin-english",
+        "pinyin-english-other-class",
+        "pinyin-own-class",
+        "pinyin-whole",
+        "sentence",
+        "added",
+    ],
+)
+def test_a_mark_that_is_an_english_word_among_english_words(
+    watch: Watch, text: str, classes: list[int], expected: str | None
+) -> None:
+    """SITE, the pinyin of 四特 (sì tè), among English words is a site outside the enterprise's classes; a
+    dictionary-word mark as one word of an English sentence (with two function words or more) is that word."""
+    hits = Matcher([watch]).match(Candidate("r1", "trademark", text, None, None, frozenset(classes)))
+    assert [h.risk for h in hits] == ([expected] if expected else []), [h.to_json() for h in hits]
+
+
 _ANKER = Watch("anker", "安克创新科技股份有限公司", "Anker Innovations Limited", ("ANKER",), frozenset({9}))
 
 
