@@ -73,10 +73,6 @@ def set_f_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return score_new_families(SET_F, tmp_path_factory.mktemp("heldout-f"), ANCHOR_PREFIX)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 10 work in progress: first sight on set F, new families F1 0.844 (P 0.977, R 0.743), below 0.95",
-)
 def test_set_f_new_families_f1(set_f_result: dict[str, Any]) -> None:
     assert set_f_result["f1"] >= MIN_F1, set_f_result
 
