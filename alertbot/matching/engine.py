@@ -618,13 +618,13 @@ class Matcher:
             else:
                 variant = "skeleton"
             found.append(_Evidence(mark, variant, 100.0, True))
+        # Pinyin that is itself a common English word, written as that one word (SITE for 四特 sì tè), is that
+        # word outside the enterprise's classes (see _judge).
+        english_word = len(words) == 1 and key.isalpha() and word_zipf(key) >= translate.COMMON_WORD_ZIPF
         for mark, reading in self._pinyin.get(key, ()):
             spaced = len(words) > 1 and tuple(words) == reading
-            found.append(
-                _Evidence(
-                    mark, "pinyin", 90.0 if spaced else 95.0, True, ("pinyin:spaced",) if spaced else ()
-                )
-            )
+            tags = ("pinyin:spaced",) if spaced else ("foreign-word:en",) if english_word else ()
+            found.append(_Evidence(mark, "pinyin", 90.0 if spaced else 95.0, True, tags))
         # A mark written as one or more whole words inside a longer text ("NEUSOFT GROUP", "JIN BEI PRO").
         if len(words) > 1:
             for start in range(len(words)):

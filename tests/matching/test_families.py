@@ -899,6 +899,8 @@ _WORLD_MARK = Watch("world", "江苏沃得农业机械股份有限公司", "", (
         (_SITE_MARK, "SITE MARKET money in site", [35], None),
         (_SITE_MARK, "SITE LIQUOR", [33], "medium"),  # in the enterprise's class it stays an alert
         (_SITE_MARK, "SITE", [33], "high"),
+        (_SITE_MARK, "SITE", [42], None),  # the English word alone, outside the enterprise's classes
+        (_SITE_MARK, "SI TE", [42], "low"),  # spaced, it is pinyin again
         (_WORLD_MARK, "A CLEANER WORLD, ONE CONTAINER AT A TIME", [12], None),  # a word of a sentence
         (_WORLD_MARK, "WORLD TRACTORS", [12], "medium"),  # the mark with a word added
     ],
@@ -907,6 +909,8 @@ _WORLD_MARK = Watch("world", "江苏沃得农业机械股份有限公司", "", (
         "pinyin-english-other-class",
         "pinyin-own-class",
         "pinyin-whole",
+        "pinyin-word-other-class",
+        "pinyin-spaced-other-class",
         "sentence",
         "added",
     ],
