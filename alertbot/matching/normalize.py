@@ -133,8 +133,14 @@ def tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters replaced by simplified ones (character-level, no vocabulary changes), and
-    variant characters by the standard ones first (老鼎豊 = 老鼎丰, see _variant_characters)."""
-    return str(zhconv.convert(text.translate(_variant_characters()), "zh-hans"))
+    variant characters by the standard ones first (老鼎豊 = 老鼎丰, see _variant_characters).
+
+    A text all of whose characters are in GB 2312 is simplified Chinese already and is left as written: 乾 (qián,
+    乾隆) and 于 are characters of their own there, which a character-level conversion would turn into 干."""
+    text = text.translate(_variant_characters())
+    if all(len(ch.encode("gb2312", "ignore")) == 2 for ch in text if _HAN_RE.match(ch)):
+        return text
+    return str(zhconv.convert(text, "zh-hans"))
 
 
 _VARIANT_TABLES = ("JPVariants", "TWVariants", "HKVariants")

@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alertbot.matching import normalize as nz
+from alertbot.matching.engine import Matcher
+from alertbot.matching.model import Candidate, Watch
 
 SKELETONS = [
     ("NEUSOFT", "neusoft"),
@@ -155,6 +157,33 @@ def test_variant_characters_are_read_as_standard_ones(text: str, simplified: str
     """Japanese and Taiwan/Hong Kong variant forms (豊 for 豐/丰) fold to the standard simplified character; a
     variant that is a standard Chinese character of its own (芸) stays."""
     assert nz.to_simplified(text) == simplified
+
+
+@pytest.mark.parametrize(
+    ("text", "simplified"),
+    [
+        ("青岛双乾轮胎有限公司", "青岛双乾轮胎有限公司"),  # simplified already: 乾 qián stays (not 干)
+        ("乾隆", "乾隆"),
+        ("青島雙乾輪胎", "青岛双干轮胎"),  # traditional text: converted, 乾 with it
+        ("東風", "东风"),
+    ],
+)
+def test_a_simplified_text_is_left_as_written(text: str, simplified: str) -> None:
+    """A text all of whose characters are in GB 2312 is simplified Chinese already: character-level conversion
+    would read its 乾 (qián) as the traditional form of 干."""
+    assert nz.to_simplified(text) == simplified
+
+
+def test_a_homophone_with_a_character_conversion_would_change() -> None:
+    """青岛双乾轮胎 is 双钱 (shuāng qián) swapped for a homophone beside the trade (轮胎): not 双干."""
+    watch = Watch("doublecoin", "双钱集团股份有限公司", "", ("双钱",), frozenset({12}))
+    hits = Matcher([watch]).match(
+        Candidate("r1", "exhibitor", "青岛双乾轮胎有限公司", None, "CN", frozenset())
+    )
+    assert [(h.watch_id, h.variant) for h in hits] == [("doublecoin", "company-name")], [
+        h.to_json() for h in hits
+    ]
+    assert "variant:homophone" in hits[0].reasons
 
 
 def test_traditional_is_folded_to_simplified() -> None:
