@@ -623,8 +623,8 @@ class Matcher:
         english_word = len(words) == 1 and key.isalpha() and word_zipf(key) >= translate.COMMON_WORD_ZIPF
         for mark, reading in self._pinyin.get(key, ()):
             spaced = len(words) > 1 and tuple(words) == reading
-            tags = ("pinyin:spaced",) if spaced else ("foreign-word:en",) if english_word else ()
-            found.append(_Evidence(mark, "pinyin", 90.0 if spaced else 95.0, True, tags))
+            whole_tags = ("pinyin:spaced",) if spaced else ("foreign-word:en",) if english_word else ()
+            found.append(_Evidence(mark, "pinyin", 90.0 if spaced else 95.0, True, whole_tags))
         # A mark written as one or more whole words inside a longer text ("NEUSOFT GROUP", "JIN BEI PRO").
         if len(words) > 1:
             for start in range(len(words)):
