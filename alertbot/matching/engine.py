@@ -38,6 +38,9 @@ ACRONYM_MAX_LEN = 4
 """Latin marks this short (and not a dictionary word) are acronyms: protected only as exact copies."""
 TYPO_MIN_LEN = 6
 """Marks at least this long accept any single edit; shorter ones only a swap of neighbours or a doubled letter."""
+PHONETIC_MIN_SPELLING = 60.0
+"""How alike (rapidfuzz ratio) a sound-alike must also be spelt: every one in the labelled sets is 66 or more, while
+chance collisions of short keys are far apart (iDEO and YEDAO: 44)."""
 AFFIX_MIN_LEN = 5
 """Coined marks at least this long are found glued inside a longer word ("MYJINBEI")."""
 PHONETIC_MIN_LEN = 4
@@ -553,7 +556,10 @@ class Matcher:
                     all_words = all(w.isalpha() and is_dictionary_word(w) for w in nz.fold(text).split())
                 if all_words:
                     continue
-            found.append(_Evidence(mark, "phonetic", fuzz.ratio(key, self._mark_latin_key(mark, key)), True))
+            spelling = fuzz.ratio(key, self._mark_latin_key(mark, key))
+            if spelling < PHONETIC_MIN_SPELLING:
+                continue  # phonetic keys of short words collide by chance: iDEO and YEDAO share ATA
+            found.append(_Evidence(mark, "phonetic", spelling, True))
         return found
 
     # ------------------------------------------------------------------ evidence from a mark text
@@ -665,8 +671,16 @@ class Matcher:
         pieces = [(key, True)] + (
             [(w, False) for w in words if len(w) >= AFFIX_MIN_LEN] if len(words) > 1 else []
         )
+        # A text of two or more ordinary words (BEST-ONE) is those words, not a one-edit slip of a one-word mark
+        # (BESTORE), as for sound-alikes (see _phonetic_evidence); a mark of as many words may still be
+        # slipped in one of them (MASTER KANG for MASTER KONG).
+        phrase = (
+            len(words) if len(words) > 1 and all(w.isalpha() and is_dictionary_word(w) for w in words) else 0
+        )
         for piece, whole in pieces:
-            found.extend(self._typo_evidence(piece, whole, key))
+            for ev in self._typo_evidence(piece, whole, key):
+                if not (whole and phrase and len(ev.mark.text.split()) != phrase):
+                    found.append(ev)
         found.extend(self._phonetic_evidence(text, key))
         # Glued affixes ("MYJINBEI", "ESIASUN"): a coined mark inside one word, the rest a common affix.
         for word in words:

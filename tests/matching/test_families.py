@@ -924,6 +924,30 @@ def test_a_mark_that_is_an_english_word_among_english_words(
     assert [h.risk for h in hits] == ([expected] if expected else []), [h.to_json() for h in hits]
 
 
+_BESTORE = Watch("bestore", "良品铺子股份有限公司", "", ("BESTORE",), frozenset({29, 30, 35}))
+_YEDAO = Watch("yedao", "海南椰岛(集团)股份有限公司", "", ("YEDAO",), frozenset({32, 33}))
+_MASTER_KONG = Watch("masterkong", "康师傅控股有限公司", "", ("MASTER KONG",), frozenset({30}))
+
+
+@pytest.mark.parametrize(
+    ("watch", "text", "expected"),
+    [
+        (_BESTORE, "best-one", None),  # two ordinary words, not a slip of a one-word mark
+        (_BESTORE, "BESTOER", "typo"),
+        (_MASTER_KONG, "MASTER KANG", "typo"),  # a mark of as many words, slipped in one of them
+        (_YEDAO, "iDEO", None),  # the same phonetic key by chance, spelt far apart (ratio 44)
+        (_YEDAO, "YEDOA", "typo"),
+    ],
+    ids=["words-not-typo", "typo", "typo-in-a-word-of-the-mark", "phonetic-chance", "near-spelling"],
+)
+def test_slips_and_sound_alikes_need_to_look_like_the_mark(
+    watch: Watch, text: str, expected: str | None
+) -> None:
+    """Real filings: BEST-ONE is no slip of BESTORE, iDEO no sound-alike of YEDAO."""
+    hits = Matcher([watch]).match(Candidate("r1", "trademark", text, None, None, frozenset({30, 33})))
+    assert [h.variant for h in hits] == ([expected] if expected else []), [h.to_json() for h in hits]
+
+
 _ANKER = Watch("anker", "安克创新科技股份有限公司", "Anker Innovations Limited", ("ANKER",), frozenset({9}))
 
 
