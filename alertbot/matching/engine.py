@@ -39,8 +39,10 @@ ACRONYM_MAX_LEN = 4
 TYPO_MIN_LEN = 6
 """Marks at least this long accept any single edit; shorter ones only a swap of neighbours or a doubled letter."""
 PHONETIC_MIN_SPELLING = 60.0
-"""How alike (rapidfuzz ratio) a sound-alike must also be spelt: every one in the labelled sets is 66 or more, while
-chance collisions of short keys are far apart (iDEO and YEDAO: 44)."""
+"""How alike (rapidfuzz ratio) a short text (under PHONETIC_SHORT_TEXT letters) must also be spelt to be a sound-alike:
+every one in the labelled sets is 66 or more, while chance collisions of short keys are far apart (iDEO and YEDAO:
+44). Longer respellings are far apart on purpose (CHINGSHYA for QINGXIA: English and Wade-Giles spellings of pinyin)."""
+PHONETIC_SHORT_TEXT = 6
 AFFIX_MIN_LEN = 5
 """Coined marks at least this long are found glued inside a longer word ("MYJINBEI")."""
 PHONETIC_MIN_LEN = 4
@@ -557,8 +559,10 @@ class Matcher:
                 if all_words:
                     continue
             spelling = fuzz.ratio(key, self._mark_latin_key(mark, key))
-            if spelling < PHONETIC_MIN_SPELLING:
-                continue  # phonetic keys of short words collide by chance: iDEO and YEDAO share ATA
+            if spelling < PHONETIC_MIN_SPELLING and len(key) < PHONETIC_SHORT_TEXT:
+                # The phonetic keys of short words collide by chance (iDEO and YEDAO); a longer respelling is far
+                # from the mark by design (CHINGSHYA for QINGXIA, Ch'ing-hsia).
+                continue
             found.append(_Evidence(mark, "phonetic", spelling, True))
         return found
 
