@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from alertbot.matching import cedict, glyphs, translate
 from alertbot.matching import normalize as nz
 from alertbot.matching.lexicon import (
+    CHINESE_JURISDICTIONS,
     HAN_INDUSTRY_WORDS,
     HAN_PLACES,
     LATIN_PLACES,
@@ -368,6 +369,8 @@ class Matcher:
         self._industry: dict[str, translate.IndustryWords] = {}
         self._own_names: dict[str, set[str]] = defaultdict(set)
         self._affiliate_names: dict[str, set[str]] = defaultdict(set)
+        # (name key, watch id) → the countries of each such listed name's legal form (None: any country)
+        self._party_jurisdictions: dict[tuple[str, str], list[frozenset[str] | None]] = defaultdict(list)
         self.marks: list[_Mark] = []
         self._text_cache: dict[str, tuple[_Evidence, ...]] = {}
         self._name_cache: dict[str, tuple[_Evidence, ...]] = {}
@@ -383,9 +386,11 @@ class Matcher:
     # ------------------------------------------------------------------ compile
     def _compile(self, watch: Watch) -> None:
         for name in (watch.name_zh, watch.name_en):
-            self._index_party(name, watch.id, self._own_names)
+            # The enterprise's own legal names are Chinese registrations, whatever their English form says.
+            own = nz.legal_form_jurisdictions(name) or CHINESE_JURISDICTIONS
+            self._index_party(name, watch.id, self._own_names, own)
         for name in watch.affiliates:
-            self._index_party(name, watch.id, self._affiliate_names)
+            self._index_party(name, watch.id, self._affiliate_names, nz.legal_form_jurisdictions(name))
         for text in watch.marks:
             if not text or not text.strip():
                 continue
@@ -1112,27 +1117,41 @@ class Matcher:
         return _Evidence(ev.mark, ev.variant, ev.score, False, tags)
 
     # ------------------------------------------------------------------ parties
-    @staticmethod
-    def _index_party(name: str, watch_id: str, index: dict[str, set[str]]) -> None:
+    def _index_party(
+        self, name: str, watch_id: str, index: dict[str, set[str]], countries: frozenset[str] | None
+    ) -> None:
         # A legal name is known with its place ("沈阳新松…") and without it ("新松…"); a record may omit the
         # place but not swap it for another one ("大连机床" is not "沈阳机床"), nor put one in front of a
         # legal name that has none: such a name is registered nationally, and "长沙三一重工" would be another
         # registration than "三一重工".
         if not name or not (key := nz.name_key(name)):
             return
-        index[key].add(watch_id)
-        index[nz.name_key_without_place(name)].add(watch_id)
+        for known in dict.fromkeys((key, nz.name_key_without_place(name))):
+            index[known].add(watch_id)
+            self._party_jurisdictions[known, watch_id].append(countries)
 
     def _party_ids(self, name: str, index: dict[str, set[str]]) -> set[str]:
         key = nz.name_key(name)
+        matched = key
         found = set(index.get(key, ()))
         if not found and len(key) >= PARTY_FUZZY_MIN_LEN:
             # Spelling slips in long legal names ("Shenyang Blower Work Group") still name the same company.
             best = process.extractOne(key, list(index), scorer=fuzz.ratio, score_cutoff=PARTY_FUZZY_MIN_SCORE)
             if best is not None and not _place_swapped(name, key, best[0]):
                 # A spelling slip may not touch the brand: 大连万迖集团 is not 大连万达集团, whatever the ratio.
+                matched = best[0]
                 found |= {w for w in index[best[0]] if self._keeps_marks(w, key, best[0])}
-        return found
+        countries = nz.legal_form_jurisdictions(name)
+        if countries is None or not found:
+            return found
+        # The same name under a legal form of other countries is another company: "Chenming Papier B.V." is not
+        # the listed "Chenming Papier SAS", and "Gloria Pharmaceutical S.p.A." not "Harbin Gloria Pharmaceuticals
+        # Co., Ltd.".
+        return {
+            w
+            for w in found
+            if any(known is None or known & countries for known in self._party_jurisdictions[matched, w])
+        }
 
     def _keeps_marks(self, watch_id: str, key: str, known: str) -> bool:
         """Whether every watched mark of the enterprise that its legal name spells is spelt in ``key`` too."""

@@ -274,6 +274,78 @@ SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "perseroan terbatas",  # PT (Indonesia), also written after the name
     )
 )
+_FORM_JURISDICTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "de at ch li",
+        "gmbh gesellschaftmitbeschrankterhaftung gesellschaftmitbeschraenkterhaftung gesellschaftmbh ag"
+        " aktiengesellschaft kg kommanditgesellschaft kgaa kommanditgesellschaftaufaktien ohg offenehandelsgesellschaft"
+        " gmbhcokg andcokommanditgesellschaft ug",
+    ),
+    (
+        "nl be sr",
+        "bv bvba beslotenvennootschap beslotenvennootschapmetbeperkteaansprakelijkheid nv naamlozevennootschap",
+    ),
+    ("fr be lu ch mc it", "sas sasu societeparactionssimplifiee snc societeennomcollectif"),
+    ("fr be lu ch mc ma tn", "sarl eurl societearesponsabilitelimitee"),
+    ("fr be lu ch es pt br mx ar cl co pe uy ec pl gr", "sa societeanonyme sociedadanonima sociedadeanonima"),
+    (
+        "it",
+        "spa societaperazioni sapa societainaccomandita societainaccomanditasemplice societainnomecollettivo",
+    ),
+    ("it ro md ar mx uy cr", "srl societaaresponsabilitalimitata"),
+    ("ro md", "societatecuraspunderelimitata societatepeactiuni"),
+    ("es", "sl slu sociedadlimitada"),
+    ("es mx ar co pe cl uy", "sociedadderesponsabilidadlimitada"),
+    ("mx", "sadecv sociedadanonimadecapitalvariable"),
+    ("pt br ao mz cl co ec", "ltda limitada sociedadelimitada lda sociedadeporquotas"),
+    ("jp", "kk kabushikikaisha kabushikigaisha gk godokaisha godogaisha yk yugenkaisha yugengaisha"),
+    ("kr", "jusikhoesa chusikhoesa"),
+    ("au za nz", "ptyltd pty proprietarylimited proprietary"),
+    ("sg", "pteltd pte"),
+    ("in pk lk np bd", "pvtltd pvt"),
+    ("in pk lk np bd sg gb", "privatelimited privatelimitedcompany"),
+    ("us ca ph ky vg bm", "inc incorporated"),
+    ("se fi", "ab aktiebolag"),
+    ("fi", "oy osakeyhtio oyj julkinenosakeyhtio"),
+    ("dk", "aps anpartsselskab aktieselskab"),
+    ("no", "aksjeselskap asa allmennaksjeselskap"),
+    (
+        "pl",
+        "spzoo spolkazograniczonaodpowiedzialnoscia spolkaakcyjna społkazograniczonaodpowiedzialnoscia"
+        " społkaakcyjna",
+    ),
+    (
+        "hu",
+        "kft korlatoltfelelossegutarsasag zrt zartkoruenmukodoreszvenytarsasag nyrt"
+        " nyilvanosanmukodoreszvenytarsasag reszvenytarsasag",
+    ),
+    (
+        "cz sk",
+        "sro spolsro spolecnostsrucenimomezenym spolocnostsrucenimobmedzenym akciovaspolecnost"
+        " akciovaspolocnost",
+    ),
+    ("si hr rs ba me mk", "doo druzbazomejenoodgovornostjo drustvosogranicenomodgovornoscu"),
+    ("bg", "ood eood druzhestvosogranichenaotgovornost aktsionernodruzhestvo"),
+    ("ee", "ou osauhing aktsiaselts"),
+    ("lv", "sabiedribaarierobezotuatbildibu"),
+    ("lt", "uab uzdarojiakcinebendrove akcinebendrove"),
+    ("my", "sdnbhd sendirianberhad bhd berhad"),
+    ("id", "pt perseroanterbatas tbk"),
+    ("vn", "tnhh congtytrachnhiemhuuhan congtycophan"),
+    ("tr", "anonimsirketi ltdsti ltdşti limitedsirketi"),
+    ("ru ua by kz", "ooo oao zao pao obshchestvosogranichennoyotvetstvennostyu obshchestvosogranichennoiotvetstvenno"
+     "stiu aktsionernoeobshchestvo zakrytoeaktsionernoeobshchestvo otkrytoeaktsionernoeobshchestvo"
+     " publichnoeaktsionernoeobshchestvo"),
+)
+FORM_JURISDICTIONS: dict[str, frozenset[str]] = {
+    form: frozenset(countries.split()) for countries, forms in _FORM_JURISDICTIONS for form in forms.split()
+}
+"""Legal forms that belong to some countries only (written without spaces or accents: "gmbh", "beslotenvennootschap"),
+and those countries: a listed affiliate "… SAS" (France) is not the company filing as "… B.V." (the Netherlands),
+and a Chinese enterprise is not "… S.p.A.". Forms used everywhere (Ltd, Limited, Co., Ltd., Corp., LLC, PLC, Group,
+JSC) are in none, and agree with any."""
+CHINESE_JURISDICTIONS = frozenset({"cn", "hk", "mo", "tw"})
+"""Where a watched enterprise's own legal name is registered when its form says nothing more (… Co., Ltd.)."""
 ALL_LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     sorted(
         set(LATIN_LEGAL_FORMS) | {t for t in CLEANCO_LEGAL_FORMS if t} | set(SPELLED_OUT_LEGAL_FORMS),

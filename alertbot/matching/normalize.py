@@ -22,6 +22,7 @@ from pypinyin.contrib.tone_convert import to_normal
 from alertbot.matching import cedict
 from alertbot.matching.lexicon import (
     ALL_LATIN_LEGAL_FORMS,
+    FORM_JURISDICTIONS,
     HAN_LEGAL_PREFIXES,
     HAN_LEGAL_SUFFIXES,
     HAN_PLACE_SUFFIXES,
@@ -447,7 +448,7 @@ def _forms_by_last_word(forms: tuple[tuple[str, ...], ...]) -> dict[str, tuple[t
 _FORMS_BY_LAST_WORD = _forms_by_last_word(ALL_LATIN_LEGAL_FORMS)
 
 
-def _strip_latin_forms(words: list[str]) -> list[str]:
+def _strip_latin_forms(words: list[str], removed: list[tuple[str, ...]] | None = None) -> list[str]:
     # Forms are compared without accents ("beschränkter", "société", "osakeyhtiö"); the name keeps them.
     bare = [_strip_accents(w) for w in words]
     changed = True
@@ -458,12 +459,16 @@ def _strip_latin_forms(words: list[str]) -> list[str]:
                 del words[-len(form) :]
                 del bare[-len(form) :]
                 changed = True
+                if removed is not None:
+                    removed.append(form)
                 break
         for form in LATIN_LEGAL_PREFIXES:
             if len(words) > len(form) and tuple(words[: len(form)]) == form:
                 del words[: len(form)]
                 del bare[: len(form)]
                 changed = True
+                if removed is not None:
+                    removed.append(form)
                 break
         kept = [i for i, w in enumerate(words) if w not in HANGUL_LEGAL_FORMS]
         if kept and len(kept) < len(words):
@@ -525,6 +530,21 @@ def legal_core(name: str) -> str:
         text = _strip_han_forms(_SEPARATORS_RE.sub("", to_simplified(text)).casefold())
     words = _strip_latin_forms(fold(text).split())
     return " ".join(words)
+
+
+@lru_cache(maxsize=65536)
+def legal_form_jurisdictions(name: str) -> frozenset[str] | None:
+    """The countries a Latin company name's legal form belongs to ("… B.V.": the Netherlands, Belgium, Suriname),
+    or None when the name has no form or only one used everywhere (Ltd, Co., Ltd., Corp., LLC); see
+    FORM_JURISDICTIONS."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    if not text or has_han(text):
+        return None
+    removed: list[tuple[str, ...]] = []
+    _strip_latin_forms(fold(text).split(), removed)
+    found = [FORM_JURISDICTIONS.get("".join(form)) for form in removed]
+    countries = [c for c in found if c is not None]
+    return frozenset().union(*countries) if countries else None
 
 
 @lru_cache(maxsize=262144)

@@ -186,6 +186,56 @@ def test_a_homophone_with_a_character_conversion_would_change() -> None:
     assert "variant:homophone" in hits[0].reasons
 
 
+@pytest.mark.parametrize(
+    ("name", "countries"),
+    [
+        ("Chenming Papier SAS", {"fr"}),
+        ("Chenming Papier Besloten Vennootschap", {"nl"}),
+        ("X Gesellschaft mit beschränkter Haftung", {"de"}),
+        ("X GmbH", {"de"}),
+        ("Kabushiki Kaisha X", {"jp"}),
+        ("X Spółka z ograniczoną odpowiedzialnością", {"pl"}),
+        ("X Pte. Ltd.", {"sg"}),
+        ("X Co., Ltd.", None),  # a form used everywhere
+        ("X LLC", None),
+        ("沈阳新松机器人自动化股份有限公司", None),
+    ],
+)
+def test_legal_form_jurisdictions(name: str, countries: set[str] | None) -> None:
+    found = nz.legal_form_jurisdictions(name)
+    if countries is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert countries <= found
+
+
+@pytest.mark.parametrize(
+    ("applicant", "alerted"),
+    [
+        ("Yuheng Pharmaceutical Società per Azioni", True),  # an Italian company, not the Chinese enterprise
+        ("Yuheng Pharmaceuticals Co., Ltd.", False),  # the enterprise's own name without its place
+        ("Yuheng Pharma Gesellschaft mit beschränkter Haftung", False),  # the listed affiliate, long form
+        ("Yuheng Pharma B.V.", True),  # the affiliate's name under another country's form
+    ],
+)
+def test_a_party_under_a_legal_form_of_other_countries_is_another_company(
+    applicant: str, alerted: bool
+) -> None:
+    watch = Watch(
+        "yuheng",
+        "哈尔滨誉衡药业股份有限公司",
+        "Harbin Yuheng Pharmaceuticals Co., Ltd.",
+        ("YUHENG",),
+        frozenset({5}),
+        affiliates=("Yuheng Pharma GmbH",),
+    )
+    hits = Matcher([watch]).match(
+        Candidate("r1", "patent", "Injectable composition", applicant, None, frozenset())
+    )
+    assert bool(hits) is alerted, [h.to_json() for h in hits]
+
+
 def test_traditional_is_folded_to_simplified() -> None:
     assert nz.fold("華晨 金盃") == "华晨 金杯"
 
