@@ -139,6 +139,11 @@ LATIN_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "sa de cv",
                 "ltd sti",
                 "ltd şti",
+                # The free-zone forms of the United Arab Emirates, a main market of Chinese exporters.
+                "fze",
+                "fzco",
+                "fz llc",
+                "fzc",
             )
         },
         key=len,
@@ -272,6 +277,9 @@ SPELLED_OUT_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "cong ty trach nhiem huu han",  # TNHH (Vietnam)
         "cong ty co phan",  # CP
         "perseroan terbatas",  # PT (Indonesia), also written after the name
+        "free zone establishment",  # FZE (United Arab Emirates)
+        "free zone company",  # FZCO
+        "free zone limited liability company",  # FZ-LLC
     )
 )
 _FORM_JURISDICTIONS: tuple[tuple[str, str], ...] = (
@@ -333,9 +341,13 @@ _FORM_JURISDICTIONS: tuple[tuple[str, str], ...] = (
     ("id", "pt perseroanterbatas tbk"),
     ("vn", "tnhh congtytrachnhiemhuuhan congtycophan"),
     ("tr", "anonimsirketi ltdsti ltdşti limitedsirketi"),
-    ("ru ua by kz", "ooo oao zao pao obshchestvosogranichennoyotvetstvennostyu obshchestvosogranichennoiotvetstvenno"
-     "stiu aktsionernoeobshchestvo zakrytoeaktsionernoeobshchestvo otkrytoeaktsionernoeobshchestvo"
-     " publichnoeaktsionernoeobshchestvo"),
+    ("ae", "fze fzco fzllc fzc freezoneestablishment freezonecompany freezonelimitedliabilitycompany"),
+    (
+        "ru ua by kz",
+        "ooo oao zao pao obshchestvosogranichennoyotvetstvennostyu obshchestvosogranichennoiotvetstvenno"
+        "stiu aktsionernoeobshchestvo zakrytoeaktsionernoeobshchestvo otkrytoeaktsionernoeobshchestvo"
+        " publichnoeaktsionernoeobshchestvo",
+    ),
 )
 FORM_JURISDICTIONS: dict[str, frozenset[str]] = {
     form: frozenset(countries.split()) for countries, forms in _FORM_JURISDICTIONS for form in forms.split()

@@ -196,6 +196,8 @@ def test_a_homophone_with_a_character_conversion_would_change() -> None:
         ("Kabushiki Kaisha X", {"jp"}),
         ("X Spółka z ograniczoną odpowiedzialnością", {"pl"}),
         ("X Pte. Ltd.", {"sg"}),
+        ("X Free Zone Establishment", {"ae"}),
+        ("X FZE", {"ae"}),
         ("X Co., Ltd.", None),  # a form used everywhere
         ("X LLC", None),
         ("沈阳新松机器人自动化股份有限公司", None),
@@ -217,6 +219,10 @@ def test_legal_form_jurisdictions(name: str, countries: set[str] | None) -> None
         ("Yuheng Pharmaceuticals Co., Ltd.", False),  # the enterprise's own name without its place
         ("Yuheng Pharma Gesellschaft mit beschränkter Haftung", False),  # the listed affiliate, long form
         ("Yuheng Pharma B.V.", True),  # the affiliate's name under another country's form
+        (
+            "Yuheng Gulf Free Zone Establishment",
+            False,
+        ),  # the listed "… FZE" (United Arab Emirates), spelt out
     ],
 )
 def test_a_party_under_a_legal_form_of_other_countries_is_another_company(
@@ -228,7 +234,7 @@ def test_a_party_under_a_legal_form_of_other_countries_is_another_company(
         "Harbin Yuheng Pharmaceuticals Co., Ltd.",
         ("YUHENG",),
         frozenset({5}),
-        affiliates=("Yuheng Pharma GmbH",),
+        affiliates=("Yuheng Pharma GmbH", "Yuheng Gulf FZE"),
     )
     hits = Matcher([watch]).match(
         Candidate("r1", "patent", "Injectable composition", applicant, None, frozenset())
