@@ -187,6 +187,11 @@ def _ends_a_word(rest: str) -> bool:
     return not rest or rest.startswith(HAN_INDUSTRY_WORDS) or rest.startswith(HAN_PLACES) or rest[1:2] == "业"
 
 
+LINE_OF_BUSINESS_WORD_ZIPF = 1.0
+"""A rest of three characters is a line of business when it is one word of Chinese this common (wordfreq): 干电池
+2.2, 老陈醋 1.6, 普洱茶 2.4, 农用车 1.9; a trade-name character before a business of two (玛冷柜, 鱼粮油) is no word."""
+
+
 def _is_line_of_business(found: str, rest: str) -> bool:
     """Whether ``rest``, all that stands between a swapped mark (``found``, as written) and a company's legal
     form, is the company's line of business: one word of two characters (须丰|速运, 申华|制笔) or two of them
@@ -196,6 +201,9 @@ def _is_line_of_business(found: str, rest: str) -> bool:
     if len(rest) == 4:
         second = rest[2:]
         if not (_ends_a_word(second) or cedict.is_common_word(second)) or _ends_a_word(rest[1:]):
+            return False
+    elif len(rest) == 3:
+        if chinese_zipf(rest) < LINE_OF_BUSINESS_WORD_ZIPF:
             return False
     elif len(rest) != 2:
         return False

@@ -211,6 +211,8 @@ _PENCIL_MARK = Watch(
         ("申华丽影有限公司", []),  # 华丽 is a word: 申华 is no trade name of its own here
         ("申华达冷柜有限公司", []),  # three characters: 申华达 + 冷柜 as likely as 申华 + 达冷柜
         ("申华笔具科技有限公司", [("lookalike", "medium")]),  # two words of two: 笔具 + 科技
+        ("申华干电池有限公司", [("lookalike", "medium")]),  # three characters that are one word: 干电池
+        ("钟华老陈醋有限公司", [("company-name", "medium")]),  # a homophone before 老陈醋 (aged vinegar)
     ],
     ids=[
         "lookalike",
@@ -222,13 +224,16 @@ _PENCIL_MARK = Watch(
         "cut-word",
         "three-characters",
         "two-words",
+        "three-character-word",
+        "three-character-word-homophone",
     ],
 )
 def test_what_stands_before_the_legal_form_is_the_line_of_business(
     name: str, expected: list[tuple[str, str]]
 ) -> None:
     """[place][trade name][line of business][legal form]: two to four characters between a swapped mark and the
-    legal form end the trade name, even in words no list holds (制笔 pen-making)."""
+    legal form end the trade name, even in words no list holds (制笔 pen-making); three only when they are one word
+    of Chinese (干电池), not a trade-name character before a business of two (达 + 冷柜)."""
     hits = Matcher((_PENCIL_MARK,)).match(Candidate("r1", "exhibitor", name, None, "CN", frozenset()))
     assert [(h.variant, h.risk) for h in hits] == expected, [h.to_json() for h in hits]
 
