@@ -1008,7 +1008,8 @@ class Matcher:
     ) -> list[_Evidence]:
         """One character of a Chinese mark swapped for one that looks alike and sounds different (冰山 →
         水山, 金杯 → 全杯), as a word of its own: where the text (or the name after its place) starts, ending
-        where the text ends or an industry word or a place follows."""
+        where the text ends or an industry word or a place follows. A pair of the lower look-alike bar
+        (glyphs.is_weak) counts only in a mark of three characters or more (百雀羚 → 百崔羚)."""
         found: list[_Evidence] = []
         if not self._glyph:
             return found

@@ -39,6 +39,7 @@ from typing import Any
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
+from alertbot.matching import glyphs
 from alertbot.matching.cedict import word_readings
 
 TOP = 5000
@@ -85,9 +86,10 @@ SIMPLE_STROKES = (3, 4)
 same structure and three corner codes (东/车, 五/丑, 电/屯, 丹/舟, 母/毋); the wider rules above leave simple glyphs
 out because a few bars look alike by chance."""
 
-CLOSE_SIMILARITY = 0.65
+CLOSE_SIMILARITY = glyphs.CLOSE_SIMILARITY / 100
 """Stroke directions alone, without a neighbour rank: two characters of GB 2312 of four strokes or more, one of them
-among the commonest (its look-alike may be rarer: 晨/晟), are look-alikes when their stroke-direction cosine is this high, closer than 99 % of all pairs of them (median 0.38,
+among the commonest (its look-alike may be rarer: 晨/晟), are look-alikes when their stroke-direction cosine is
+this high (0.65, kept in glyphs.py, which reads the table), closer than 99 % of all pairs of them (median 0.38,
 99th percentile 0.64). Ranks crowd where many glyphs share a frame: 量/重, 路/骆, 辉/浑, 盛/盈, 鱼/鲁, 光/先 and
 井/并 are 0.68 to 0.88 apart yet not among each other's ten nearest. Written to glyph_near.tsv."""
 NEAR_SIMILARITY = 0.60
@@ -205,6 +207,24 @@ def bitmap_vectors(images: list[Any]) -> Any:
 NEAR_FILE = "glyph_near.tsv"
 
 
+def _add_near_pair(
+    found: dict[str, dict[str, float]],
+    a: str,
+    b: str,
+    score: float,
+    readings: Callable[[str], set[str]],
+    strokes: Callable[[str], int],
+) -> None:
+    """Pairs ``a`` and ``b`` both ways unless they share a reading or their stroke counts are more than a third of
+    the larger apart (NEAR_STROKE_GAP_SHARE)."""
+    if readings(a) & readings(b):
+        return
+    if abs(strokes(a) - strokes(b)) * NEAR_STROKE_GAP_SHARE > max(strokes(a), strokes(b)):
+        return
+    found.setdefault(a, {})[b] = score
+    found.setdefault(b, {})[a] = score
+
+
 def near_pairs(
     drawn: list[str],
     directions: Any,
@@ -218,7 +238,6 @@ def near_pairs(
     char → {char: cosine}."""
     import numpy as np
 
-    readings = functools.cache(readings)
     index = [i for i, c in enumerate(drawn) if strokes(c) >= NEAR_MIN_STROKES]
     chars = [drawn[i] for i in index]
     vectors = directions[index]
@@ -228,13 +247,8 @@ def near_pairs(
         a, b = chars[i], chars[j]
         if a not in commonest and b not in commonest:
             continue  # a mark's character is a common one; its look-alike may be rarer (晨/晟, 鹭/鹜)
-        if b in paired.get(a, {}) or readings(a) & readings(b):
-            continue
-        if abs(strokes(a) - strokes(b)) * NEAR_STROKE_GAP_SHARE > max(strokes(a), strokes(b)):
-            continue
-        score = float(similarity[i, j])
-        found.setdefault(a, {})[b] = score
-        found.setdefault(b, {})[a] = score
+        if b not in paired.get(a, {}):
+            _add_near_pair(found, a, b, float(similarity[i, j]), readings, strokes)
     return found
 
 
@@ -252,19 +266,11 @@ def add_rare_pairs(
     飞鸧, 0.87), but the block is three times GB 2312, so only the very closest count."""
     import numpy as np
 
-    readings = functools.cache(readings)
     common = [i for i, c in enumerate(drawn) if c in commonest and strokes(c) >= NEAR_MIN_STROKES]
     rare = [c for c in beyond if strokes(c) >= NEAR_MIN_STROKES]
     similarity = directions[common] @ direction_vectors(glyph_images(rare)).T
     for i, j in zip(*np.nonzero(similarity >= RARE_SIMILARITY), strict=True):
-        a, b = drawn[common[i]], rare[j]
-        if readings(a) & readings(b):
-            continue
-        if abs(strokes(a) - strokes(b)) * NEAR_STROKE_GAP_SHARE > max(strokes(a), strokes(b)):
-            continue
-        score = float(similarity[i, j])
-        near.setdefault(a, {})[b] = score
-        near.setdefault(b, {})[a] = score
+        _add_near_pair(near, drawn[common[i]], rare[j], float(similarity[i, j]), readings, strokes)
 
 
 def gb2312_chars(ranked: list[str]) -> list[str]:
@@ -484,11 +490,15 @@ def main(argv: list[str]) -> int:
             and same_frame(a, b, CONFIRMED_MIN_CORNERS)
         ),
     )
-    near = near_pairs(drawn, directions, commonest, pairs, word_reading_set, lambda c: len(order.get(c, "")))
-    beyond = [c for c in order if "\u4e00" <= c <= "\u9fff" and c not in set(drawn)]
-    add_rare_pairs(
-        near, drawn, directions, commonest, beyond, word_reading_set, lambda c: len(order.get(c, ""))
-    )
+    cached_readings = functools.cache(word_reading_set)
+
+    def stroke_count(char: str) -> int:
+        return len(order.get(char, ""))
+
+    near = near_pairs(drawn, directions, commonest, pairs, cached_readings, stroke_count)
+    in_gb2312 = set(drawn)
+    beyond = [c for c in order if "\u4e00" <= c <= "\u9fff" and c not in in_gb2312]
+    add_rare_pairs(near, drawn, directions, commonest, beyond, cached_readings, stroke_count)
     with out.with_name(NEAR_FILE).open("w", encoding="utf-8") as handle:
         handle.write(
             "# char\tlook-alikes by stroke direction, each followed by its cosine x 100 (generated by"
